@@ -1,0 +1,66 @@
+# driverhome: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DRIVERHOME_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install install-test browser lint format migrations bench loadtest clean messages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## run: set up, migrate, load the Beilun demo and serve on http://127.0.0.1:$(PORT)
+run: install
+	$(BIN)/driverhome migrate --no-input
+	$(BIN)/driverhome demo
+	@echo ""
+	@echo "driverhome is starting on http://127.0.0.1:$(PORT)  (staff console: /console/, driver site: /)"
+	PORT=$(PORT) $(BIN)/driverhome serve --bind 127.0.0.1:$(PORT)
+
+## browser: Debian's Chromium for the browser tests (never a browser downloaded by Playwright)
+browser:
+	@bash scripts/ensure-chromium.sh
+
+## test: install what the tests need and run them all
+test: install-test browser
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DRIVERHOME_ENV=test $(BIN)/driverhome makemigrations --check --dry-run
+
+format: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations: install
+	$(BIN)/driverhome makemigrations
+
+messages: install
+	$(BIN)/driverhome messages
+
+## bench: the benchmark suite (SCALE=beilun|province)
+bench: install
+	bash bench/run.sh $(SCALE)
+
+loadtest: install
+	bash bench/loadtest.sh
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,132 @@
+"""Shared test fixtures: the organisation tree and one persona per role.
+
+Personas (STYLE.md): driver, broker, site manager (site_staff), unit handler,
+supervisor, administrator, and an outsider from another district.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from driverhome.accounts.models import Organisation, Role, User
+
+K = Organisation.Kind
+
+
+def make_org(code, kind, parent=None, **extra) -> Organisation:
+    org = Organisation(code=code, name=extra.pop("name", code), kind=kind, parent=parent, **extra)
+    org.save()
+    return org
+
+
+@pytest.fixture
+def orgs(db):
+    """A small tree: district (beilun) > sub-districts xiapu and guoju; a handling unit; another district."""
+    province = make_org("t-province", K.PROVINCE, name="浙江省")
+    city = make_org("t-city", K.CITY, province, name="宁波市")
+    district = make_org("t-beilun", K.DISTRICT, city, name="北仑区")
+    xiapu = make_org("t-xiapu", K.SUBDISTRICT, district, name="霞浦街道")
+    guoju = make_org("t-guoju", K.SUBDISTRICT, district, name="郭巨街道")
+    labour = make_org("t-labour", K.HANDLING_UNIT, district, name="区人社局", unit_kind="labour")
+    police = make_org(
+        "t-police", K.HANDLING_UNIT, district, name="北仑交警", unit_kind="traffic_police"
+    )
+    other_district = make_org("t-zhenhai", K.DISTRICT, city, name="镇海区")
+    other_sub = make_org("t-zhaobaoshan", K.SUBDISTRICT, other_district, name="招宝山街道")
+    return {
+        "province": province,
+        "city": city,
+        "district": district,
+        "xiapu": xiapu,
+        "guoju": guoju,
+        "labour": labour,
+        "police": police,
+        "other_district": other_district,
+        "other_sub": other_sub,
+    }
+
+
+def make_user(username, role, organisation=None, **extra) -> User:
+    user = User(
+        username=username,
+        role=role,
+        organisation=organisation,
+        full_name=extra.pop("full_name", username),
+        **extra,
+    )
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+@pytest.fixture
+def personas(orgs):
+    return {
+        "driver": make_user("p-driver", Role.DRIVER),
+        "other_driver": make_user("p-driver2", Role.DRIVER),
+        "broker": make_user("p-broker", Role.BROKER, orgs["guoju"]),
+        "site_staff": make_user("p-site", Role.SITE_STAFF, orgs["xiapu"]),
+        "guoju_staff": make_user("p-guoju", Role.SITE_STAFF, orgs["guoju"]),
+        "unit_handler": make_user("p-unit", Role.UNIT_HANDLER, orgs["labour"]),
+        "police_handler": make_user("p-police", Role.UNIT_HANDLER, orgs["police"]),
+        "supervisor": make_user("p-supervisor", Role.SUPERVISOR, orgs["district"]),
+        "admin": make_user("p-admin", Role.ADMIN, None, is_staff=True),
+        "outsider": make_user("p-outsider", Role.SITE_STAFF, orgs["other_sub"]),
+        "outsider_supervisor": make_user("p-outsider-sup", Role.SUPERVISOR, orgs["other_district"]),
+    }
+
+
+@pytest.fixture
+def client_for(client, personas):
+    """``client_for("broker")`` -> a test client logged in as that persona (or anonymous for None)."""
+    from django.test import Client
+
+    def make(name):
+        c = Client()
+        if name is not None:
+            c.force_login(personas[name] if isinstance(name, str) else name)
+        return c
+
+    return make
+
+
+@pytest.fixture
+def api_token(personas):
+    """``api_token("broker")`` -> a bearer token string for that persona."""
+    from driverhome.accounts.models import ApiToken
+
+    def make(name):
+        user = personas[name] if isinstance(name, str) else name
+        _token, key = ApiToken.issue(user, "test")
+        return key
+
+    return make
+
+
+@pytest.fixture
+def api(client, api_token):
+    """``api("broker").get("/api/v1/me")`` -> a client sending that persona's bearer token."""
+    from django.test import Client
+
+    def make(name):
+        headers = {} if name is None else {"Authorization": f"Bearer {api_token(name)}"}
+        return Client(headers=headers)
+
+    return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests share one Chromium per worker: keep them on the same xdist worker group."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    url = os.environ.get("REDIS_TEST_URL")
+    if not url:
+        pytest.skip("REDIS_TEST_URL is not set: no Redis to test against")
+    return url

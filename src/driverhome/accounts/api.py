@@ -1,0 +1,168 @@
+"""API: who am I, my tokens, organisations in my scope, the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from driverhome.core.pagination import paginate
+
+from . import actions
+from .access import require_roles, require_staff
+from .models import ApiToken, AuditLog, Organisation, Role
+
+router = Router()
+
+
+class OrganisationOut(Schema):
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    unit_kind: str
+    parent: str | None
+    depth: int
+
+
+class MeOut(Schema):
+    username: str
+    full_name: str
+    role: str
+    organisation: OrganisationOut | None
+
+
+class TokenIn(Schema):
+    name: str
+
+
+class TokenOut(Schema):
+    prefix: str
+    name: str
+    scope: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewTokenOut(TokenOut):
+    token: str
+
+
+class AuditOut(Schema):
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    changes: dict
+    note: str
+    ip: str | None
+
+
+class OrganisationPage(Schema):
+    items: list[OrganisationOut]
+    next_cursor: str | None
+
+
+class AuditPage(Schema):
+    items: list[AuditOut]
+    next_cursor: str | None
+
+
+def _org_out(org: Organisation) -> dict:
+    return {
+        "code": org.code,
+        "name": org.name,
+        "short_name": org.short_name,
+        "kind": org.kind,
+        "unit_kind": org.unit_kind,
+        "parent": org.parent.code if org.parent_id else None,
+        "depth": org.depth,
+    }
+
+
+@router.get("/me", response=MeOut, summary="The calling user")
+def me(request):
+    user = request.user
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "organisation": _org_out(user.organisation) if user.organisation_id else None,
+    }
+
+
+@router.get("/tokens", response=list[TokenOut], summary="My API tokens")
+def list_tokens(request):
+    return list(ApiToken.objects.filter(user=request.user).order_by("-created_at"))
+
+
+@router.post("/tokens", response={201: NewTokenOut}, summary="Create an API token (shown once)")
+def create_token(request, payload: TokenIn):
+    require_staff(request)
+    token, key = actions.issue_token(request.user, actor=request.user, name=payload.name[:80])
+    return Status(
+        201, {**TokenOut.model_validate(token, from_attributes=True).model_dump(), "token": key}
+    )
+
+
+@router.delete("/tokens/{prefix}", response={204: None}, summary="Revoke one of my API tokens")
+def revoke_token(request, prefix: str):
+    token = get_object_or_404(ApiToken, user=request.user, prefix=prefix)
+    actions.revoke_token(token, actor=request.user)
+    return Status(204, None)
+
+
+@router.get("/organisations", response=OrganisationPage, summary="Organisations in my scope")
+def list_organisations(request, kind: str = "", cursor: str | None = None):
+    require_staff(request)
+    orgs = Organisation.objects.select_related("parent").filter(is_active=True)
+    if not request.user.sees_everything:
+        orgs = orgs.filter(path__startswith=request.user.organisation.path)
+    if kind:
+        orgs = orgs.filter(kind=kind)
+    page = paginate(orgs, order="path", cursor=cursor, page_size=200)
+    return {"items": [_org_out(o) for o in page], "next_cursor": page.next_cursor}
+
+
+@router.get("/organisations/{code}", response=OrganisationOut, summary="One organisation")
+def get_organisation(request, code: str):
+    require_staff(request)
+    org = get_object_or_404(Organisation.objects.select_related("parent"), code=code)
+    if not request.user.sees_everything and not org.is_within(request.user.organisation):
+        raise Http404
+    return _org_out(org)
+
+
+@router.get("/audit", response=AuditPage, summary="The audit log (supervisors and administrators)")
+def list_audit(
+    request, object_type: str = "", object_id: str = "", action: str = "", cursor: str | None = None
+):
+    require_roles(request, Role.SUPERVISOR, Role.ADMIN)
+    entries = AuditLog.objects.for_user(request.user)
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    if object_id:
+        entries = entries.filter(object_id=object_id)
+    if action:
+        entries = entries.filter(action__startswith=action)
+    page = paginate(entries, order="-at", cursor=cursor)
+    items = [
+        {
+            "at": e.at,
+            "actor": e.actor_label,
+            "action": e.action,
+            "object_type": e.object_type,
+            "object_id": e.object_id,
+            "object_repr": e.object_repr,
+            "changes": e.changes,
+            "note": e.note,
+            "ip": e.ip,
+        }
+        for e in page
+    ]
+    return {"items": items, "next_cursor": page.next_cursor}

@@ -1,0 +1,42 @@
+from tests.permissions import EVERYONE, EVERYONE_LOGGED_IN, STAFF, Check
+
+SUP_ADMIN = frozenset({"supervisor", "admin"})
+
+
+def _own_token(personas, orgs):
+    from driverhome.accounts.models import ApiToken
+
+    token, _key = ApiToken.issue(personas["broker"], "kept")
+    return {"prefix": token.prefix}
+
+
+def _district_org(personas, orgs):
+    return {"code": orgs["xiapu"].code}
+
+
+CHECKS = [
+    Check("accounts:login", EVERYONE),
+    Check("accounts:logout", EVERYONE, method="POST"),
+    Check("accounts:home", EVERYONE),
+    Check("accounts:org-list", SUP_ADMIN),
+    Check("accounts:audit-list", SUP_ADMIN),
+    Check("accounts:access-list", SUP_ADMIN),
+    Check("accounts:token-list", STAFF),
+    # A token belongs to its owner alone: even an administrator cannot revoke another's here.
+    Check("accounts:token-revoke", frozenset({"broker"}), setup=_own_token, method="POST"),
+    Check("core:driver-home", EVERYONE),
+    Check("core:console-home", STAFF),
+    Check("core:manifest", EVERYONE),
+    Check("healthz", EVERYONE),
+    Check("GET /api/v1/me", EVERYONE_LOGGED_IN),
+    Check("GET /api/v1/tokens", EVERYONE_LOGGED_IN),
+    Check("POST /api/v1/tokens", STAFF, data={"name": "matrix"}),
+    Check("DELETE /api/v1/tokens/{prefix}", frozenset({"broker"}), setup=_own_token),
+    Check("GET /api/v1/organisations", STAFF),
+    Check(
+        "GET /api/v1/organisations/{code}",
+        frozenset({"site_staff", "supervisor", "admin"}),
+        setup=_district_org,
+    ),
+    Check("GET /api/v1/audit", SUP_ADMIN),
+]

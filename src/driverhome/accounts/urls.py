@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("home/", views.home, name="home"),
+    path("organisations/", views.org_list, name="org-list"),
+    path("audit/", views.audit_list, name="audit-list"),
+    path("access-log/", views.access_list, name="access-list"),
+    path("tokens/", views.token_list, name="token-list"),
+    path("tokens/<str:prefix>/revoke/", views.token_revoke, name="token-revoke"),
+]

@@ -1,0 +1,12 @@
+"""Settings for the test suite: the same module, with ``DRIVERHOME_ENV=test``.
+
+Test mode runs background jobs immediately, uses an in-process cache and turns
+rate limits off unless a test turns them on.
+"""
+
+import os
+
+os.environ.setdefault("DRIVERHOME_ENV", "test")
+os.environ.setdefault("DRIVERHOME_DATA_DIR", os.path.join(os.getcwd(), "var", "test"))
+
+from .settings import *  # noqa: E402,F403

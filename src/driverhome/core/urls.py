@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.driver_home, name="driver-home"),
+    path("console/", views.console_home, name="console-home"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+]
