@@ -38,7 +38,7 @@ browser:
 
 ## test: install what the tests need and run them all
 test: install-test browser
-	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup $(PYTEST_ARGS)
+	DRIVERHOME_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .
