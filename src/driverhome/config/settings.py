@@ -94,8 +94,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
-    "django.contrib.humanize",
     "django_htmx",
     "axes",
     "huey.contrib.djhuey",
@@ -108,6 +106,9 @@ INSTALLED_APPS = [
     "driverhome.events",
     "driverhome.notifications",
     "driverhome.dashboard",
+    # After the project's apps, so that the project's translations take precedence.
+    "django.contrib.admin",
+    "django.contrib.humanize",
 ]
 
 MIDDLEWARE = [
