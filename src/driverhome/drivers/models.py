@@ -191,6 +191,14 @@ class Driver(models.Model):
         db_index=True,
     )
     tags = models.JSONField(_("tags"), default=list, blank=True)
+    current_node = models.ForeignKey(
+        "services.LifecycleNode",
+        verbose_name=_("lifecycle node"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="drivers",
+    )
 
     licence_class = models.CharField(
         _("driving licence class"), max_length=4, choices=LicenceClass.choices, blank=True
