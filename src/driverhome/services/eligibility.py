@@ -1,0 +1,477 @@
+"""Declarative eligibility rules over the driver's file, evaluated in bulk.
+
+An item's ``eligibility`` is data that administrators edit::
+
+    {"match": "all", "rules": [{"rule": "child_age", "min": 3, "max": 12}],
+     "repeat_days": 365}
+
+``match`` is ``all`` (default) or ``any``; ``repeat_days`` makes an item come
+back that many days after it was last received (otherwise an item once
+received is never recommended again). An empty rule list means the item is
+never recommended automatically.
+
+The evaluator never touches the database: :func:`facts_for_drivers` loads
+everything it needs for many drivers in a fixed number of queries, then each
+rule is a pure function of :class:`Facts`. A rule answers ``None`` (does not
+apply) or a :class:`Hit` with an urgency (0-100), a reason the broker reads,
+an optional due date and the family member it concerns.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from driverhome.core.errors import DomainError
+
+#: The school-admission deadline (month, day): a child who is 6 by 31 August starts school.
+ADMISSION_DEADLINE = (8, 31)
+
+
+@dataclass
+class Person:
+    id: int
+    name: str
+    birth_date: date | None = None
+    employment: str = ""
+
+
+@dataclass
+class Facts:
+    """What the rules may know about one driver."""
+
+    driver_id: int
+    birth_date: date | None = None
+    on_file_since: date | None = None
+    residence: str = ""
+    tags: frozenset[str] = frozenset()
+    licence_class: str = ""
+    licence_expires: date | None = None
+    certificate_expires: date | None = None
+    social_insurance: str = ""
+    has_care_broker: bool = False
+    has_employer: bool = False
+    party_status: str = ""
+    union_member: bool = False
+    vehicles: int = 0
+    children: list[Person] = field(default_factory=list)
+    spouses: list[Person] = field(default_factory=list)
+    #: item code -> date it was last received
+    received: dict[str, date] = field(default_factory=dict)
+
+
+@dataclass
+class Hit:
+    urgency: int
+    reason: str
+    due: date | None = None
+    family_member_id: int | None = None
+
+
+def _age(born: date | None, on: date) -> int | None:
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def next_admission_deadline(today: date) -> date:
+    month, day = ADMISSION_DEADLINE
+    deadline = date(today.year, month, day)
+    return deadline if deadline >= today else date(today.year + 1, month, day)
+
+
+# --- the rules -------------------------------------------------------------------------
+# Each: (facts, params, today) -> Hit | None. PARAMS lists the parameters and their types.
+
+
+def rule_child_age(f: Facts, p: dict, today: date) -> Hit | None:
+    lo, hi = int(p.get("min", 0)), int(p.get("max", 17))
+    for child in f.children:
+        age = _age(child.birth_date, today)
+        if age is not None and lo <= age <= hi:
+            return Hit(
+                20,
+                _("%(name)s is %(age)s") % {"name": child.name, "age": age},
+                family_member_id=child.id,
+            )
+    return None
+
+
+def rule_child_turns(f: Facts, p: dict, today: date) -> Hit | None:
+    """A child reaches ``age`` by the next school-admission deadline: the points must be in order."""
+    target = int(p.get("age", 6))
+    deadline = next_admission_deadline(today)
+    for child in f.children:
+        if child.birth_date is None:
+            continue
+        if (
+            _age(child.birth_date, deadline) == target
+            and _age(child.birth_date, today) < target + 1
+        ):
+            days_left = (deadline - today).days
+            urgency = 60 + max(0, 35 - days_left // 10)
+            return Hit(
+                min(urgency, 95),
+                _("%(name)s turns %(age)s before the school-admission deadline %(deadline)s")
+                % {"name": child.name, "age": target, "deadline": deadline.isoformat()},
+                due=deadline,
+                family_member_id=child.id,
+            )
+    return None
+
+
+def _expiry_hit(expires: date | None, days: int, today: date, what: str, missing: bool):
+    if expires is None:
+        if missing:
+            return Hit(45, _("%(what)s: no date on file") % {"what": what})
+        return None
+    left = (expires - today).days
+    if left < 0:
+        return Hit(
+            95, _("%(what)s expired on %(date)s") % {"what": what, "date": expires}, due=expires
+        )
+    if left <= days:
+        return Hit(
+            50 + (days - left) * 40 // max(days, 1),
+            _("%(what)s expires on %(date)s") % {"what": what, "date": expires},
+            due=expires,
+        )
+    return None
+
+
+def rule_licence_expires_within(f: Facts, p: dict, today: date) -> Hit | None:
+    return _expiry_hit(
+        f.licence_expires, int(p.get("days", 90)), today, _("Driving licence"), False
+    )
+
+
+def rule_certificate_expires_within(f: Facts, p: dict, today: date) -> Hit | None:
+    return _expiry_hit(
+        f.certificate_expires,
+        int(p.get("days", 90)),
+        today,
+        _("Qualification certificate"),
+        bool(p.get("missing", True)),
+    )
+
+
+def rule_no_social_insurance(f: Facts, p: dict, today: date) -> Hit | None:
+    if f.social_insurance in ("", "none", "unknown"):
+        return Hit(40, _("No social insurance recorded"))
+    return None
+
+
+def rule_residence(f: Facts, p: dict, today: date) -> Hit | None:
+    wanted = set(p.get("in") or [])
+    if f.residence in wanted:
+        return Hit(
+            30 if f.residence == "cab" else 10, _("Residence: %(kind)s") % {"kind": f.residence}
+        )
+    return None
+
+
+def rule_not_residence(f: Facts, p: dict, today: date) -> Hit | None:
+    if f.residence and f.residence not in set(p.get("in") or []):
+        return Hit(10, _("Residence: %(kind)s") % {"kind": f.residence})
+    return None
+
+
+def rule_tag(f: Facts, p: dict, today: date) -> Hit | None:
+    tag = str(p.get("tag", ""))
+    if tag in f.tags:
+        return Hit(30, _("Tagged %(tag)s") % {"tag": tag})
+    return None
+
+
+def rule_no_service_within(f: Facts, p: dict, today: date) -> Hit | None:
+    """None of ``items`` received in the last ``days`` days (e.g. no care visit in 90 days)."""
+    days = int(p.get("days", 90))
+    last = max((f.received[c] for c in p.get("items") or [] if c in f.received), default=None)
+    if last is None:
+        return Hit(85, _("Never visited"))
+    since = (today - last).days
+    if since >= days:
+        return Hit(
+            min(95, 70 + (since - days) // 10),
+            _("Last visit %(days)s days ago") % {"days": since},
+            due=last + timedelta(days=days),
+        )
+    return None
+
+
+def rule_driver_age(f: Facts, p: dict, today: date) -> Hit | None:
+    age = _age(f.birth_date, today)
+    if age is None:
+        return None
+    if int(p.get("min", 0)) <= age <= int(p.get("max", 200)):
+        return Hit(15, _("Aged %(age)s") % {"age": age})
+    return None
+
+
+def rule_spouse(f: Facts, p: dict, today: date) -> Hit | None:
+    wanted = set(p.get("employment") or [])
+    for spouse in f.spouses:
+        if not wanted or spouse.employment in wanted:
+            return Hit(25, _("Spouse %(name)s") % {"name": spouse.name}, family_member_id=spouse.id)
+    return None
+
+
+def rule_no_care_broker(f: Facts, p: dict, today: date) -> Hit | None:
+    return None if f.has_care_broker else Hit(35, _("No care broker assigned"))
+
+
+def rule_has_employer(f: Facts, p: dict, today: date) -> Hit | None:
+    return Hit(5, _("Employed by a company")) if f.has_employer else None
+
+
+def rule_no_employer(f: Facts, p: dict, today: date) -> Hit | None:
+    return None if f.has_employer else Hit(15, _("No employer on file"))
+
+
+def rule_party(f: Facts, p: dict, today: date) -> Hit | None:
+    if f.party_status in set(p.get("in") or []):
+        return Hit(20, _("Party membership: %(status)s") % {"status": f.party_status})
+    return None
+
+
+def rule_not_union_member(f: Facts, p: dict, today: date) -> Hit | None:
+    return None if f.union_member else Hit(10, _("Not a union member"))
+
+
+def rule_licence_class_not_in(f: Facts, p: dict, today: date) -> Hit | None:
+    if f.licence_class and f.licence_class not in set(p.get("classes") or []):
+        return Hit(10, _("Licence class %(cls)s") % {"cls": f.licence_class})
+    return None
+
+
+def rule_on_file_within(f: Facts, p: dict, today: date) -> Hit | None:
+    if f.on_file_since and (today - f.on_file_since).days <= int(p.get("days", 30)):
+        return Hit(50, _("New on file since %(date)s") % {"date": f.on_file_since})
+    return None
+
+
+def rule_birthday_this_month(f: Facts, p: dict, today: date) -> Hit | None:
+    if f.birth_date and f.birth_date.month == today.month:
+        return Hit(30, _("Birthday on %(day)s") % {"day": f.birth_date.strftime("%m-%d")})
+    return None
+
+
+def rule_owns_vehicle(f: Facts, p: dict, today: date) -> Hit | None:
+    return Hit(5, _("Has a truck on file")) if f.vehicles else None
+
+
+def rule_received(f: Facts, p: dict, today: date) -> Hit | None:
+    """Has received one of ``items`` (e.g. completed a training: the certificate follows)."""
+    got = [c for c in p.get("items") or [] if c in f.received]
+    return Hit(30, _("Received %(items)s") % {"items": ", ".join(got)}) if got else None
+
+
+# name -> (function, parameters {name: type}, description)
+RULES: dict[str, tuple[Callable, dict[str, type], str]] = {
+    "child_age": (
+        rule_child_age,
+        {"min": int, "max": int},
+        gettext_lazy("has a child aged min–max"),
+    ),
+    "child_turns": (
+        rule_child_turns,
+        {"age": int},
+        gettext_lazy("a child reaches this age by the school-admission deadline"),
+    ),
+    "licence_expires_within": (
+        rule_licence_expires_within,
+        {"days": int},
+        gettext_lazy("driving licence expires within N days (or has expired)"),
+    ),
+    "certificate_expires_within": (
+        rule_certificate_expires_within,
+        {"days": int, "missing": bool},
+        gettext_lazy("qualification certificate expires within N days, or is missing"),
+    ),
+    "no_social_insurance": (
+        rule_no_social_insurance,
+        {},
+        gettext_lazy("no social insurance recorded"),
+    ),
+    "residence": (rule_residence, {"in": list}, gettext_lazy("lives in one of these ways")),
+    "not_residence": (
+        rule_not_residence,
+        {"in": list},
+        gettext_lazy("lives in none of these ways"),
+    ),
+    "tag": (rule_tag, {"tag": str}, gettext_lazy("carries this tag (hardship, veteran …)")),
+    "no_service_within": (
+        rule_no_service_within,
+        {"items": list, "days": int},
+        gettext_lazy("none of these items received in the last N days"),
+    ),
+    "driver_age": (rule_driver_age, {"min": int, "max": int}, gettext_lazy("driver aged min–max")),
+    "spouse": (
+        rule_spouse,
+        {"employment": list},
+        gettext_lazy("has a spouse (with one of these employment states)"),
+    ),
+    "no_care_broker": (rule_no_care_broker, {}, gettext_lazy("no care broker assigned")),
+    "has_employer": (rule_has_employer, {}, gettext_lazy("employed by a company")),
+    "no_employer": (rule_no_employer, {}, gettext_lazy("no employer on file")),
+    "party": (rule_party, {"in": list}, gettext_lazy("party membership is one of")),
+    "not_union_member": (rule_not_union_member, {}, gettext_lazy("not a trade union member")),
+    "licence_class_not_in": (
+        rule_licence_class_not_in,
+        {"classes": list},
+        gettext_lazy("licence class is none of"),
+    ),
+    "on_file_within": (
+        rule_on_file_within,
+        {"days": int},
+        gettext_lazy("on file for at most N days"),
+    ),
+    "birthday_this_month": (rule_birthday_this_month, {}, gettext_lazy("birthday this month")),
+    "owns_vehicle": (rule_owns_vehicle, {}, gettext_lazy("has a truck on file")),
+    "received": (rule_received, {"items": list}, gettext_lazy("has received one of these items")),
+}
+
+
+def validate(eligibility) -> dict:
+    """Check an eligibility document and return it normalised; a clear DomainError otherwise."""
+    if eligibility in (None, "", {}):
+        return {}
+    if not isinstance(eligibility, dict):
+        raise DomainError(
+            _("Eligibility must be an object with a list of rules."), code="bad_rules"
+        )
+    unknown_keys = set(eligibility) - {"match", "rules", "repeat_days"}
+    if unknown_keys:
+        raise DomainError(
+            _("Unknown eligibility keys: %(keys)s") % {"keys": ", ".join(sorted(unknown_keys))},
+            code="bad_rules",
+        )
+    match = eligibility.get("match", "all")
+    if match not in ("all", "any"):
+        raise DomainError(_("“match” must be “all” or “any”."), code="bad_rules")
+    rules = eligibility.get("rules") or []
+    if not isinstance(rules, list):
+        raise DomainError(_("“rules” must be a list."), code="bad_rules")
+    clean = []
+    for number, rule in enumerate(rules, start=1):
+        if not isinstance(rule, dict) or rule.get("rule") not in RULES:
+            raise DomainError(
+                _("Rule %(n)s: unknown rule %(name)s. Known rules: %(known)s")
+                % {
+                    "n": number,
+                    "name": rule.get("rule") if isinstance(rule, dict) else rule,
+                    "known": ", ".join(sorted(RULES)),
+                },
+                code="bad_rules",
+            )
+        _fn, params, _desc = RULES[rule["rule"]]
+        out = {"rule": rule["rule"]}
+        for key, value in rule.items():
+            if key == "rule":
+                continue
+            if key not in params:
+                raise DomainError(
+                    _("Rule %(n)s (%(name)s): unknown parameter “%(key)s”.")
+                    % {"n": number, "name": rule["rule"], "key": key},
+                    code="bad_rules",
+                )
+            kind = params[key]
+            ok = (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+                if kind is list
+                else isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+            )
+            if not ok or (kind is int and value < 0):
+                raise DomainError(
+                    _("Rule %(n)s (%(name)s): “%(key)s” has the wrong type.")
+                    % {"n": number, "name": rule["rule"], "key": key},
+                    code="bad_rules",
+                )
+            out[key] = value
+        clean.append(out)
+    result = {"match": match, "rules": clean}
+    repeat = eligibility.get("repeat_days")
+    if repeat is not None:
+        if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
+            raise DomainError(_("“repeat_days” must be a positive whole number."), code="bad_rules")
+        result["repeat_days"] = repeat
+    return result
+
+
+def evaluate(eligibility: dict, facts: Facts, today: date, *, item_code: str = "") -> Hit | None:
+    """Whether a driver is eligible for an item he has not (recently) received."""
+    rules = (eligibility or {}).get("rules") or []
+    if not rules:
+        return None
+    if item_code and item_code in facts.received:
+        repeat = eligibility.get("repeat_days")
+        if not repeat or (today - facts.received[item_code]).days < repeat:
+            return None
+    hits = []
+    for rule in rules:
+        fn = RULES.get(rule.get("rule"), (None,))[0]
+        hit = fn(facts, rule, today) if fn else None
+        if hit is None and eligibility.get("match", "all") == "all":
+            return None
+        if hit is not None:
+            hits.append(hit)
+    if not hits:
+        return None
+    top = max(hits, key=lambda h: h.urgency)
+    return Hit(
+        urgency=top.urgency,
+        reason="; ".join(h.reason for h in hits),
+        due=min((h.due for h in hits if h.due), default=None),
+        family_member_id=next((h.family_member_id for h in hits if h.family_member_id), None),
+    )
+
+
+@dataclass
+class Suggestion:
+    driver_id: int
+    item_id: int
+    item_code: str
+    urgency: int
+    reason: str
+    due: date | None
+    family_member_id: int | None
+
+
+def suggestions(items: Iterable, facts_list: Iterable[Facts], today: date) -> list[Suggestion]:
+    """Every (driver, item) pair that is eligible, ranked: most urgent first, then earliest due."""
+    items = [i for i in items if i.is_active and (i.eligibility or {}).get("rules")]
+    out = []
+    for facts in facts_list:
+        for item in items:
+            hit = evaluate(item.eligibility, facts, today, item_code=item.code)
+            if hit is None:
+                continue
+            out.append(
+                Suggestion(
+                    driver_id=facts.driver_id,
+                    item_id=item.pk,
+                    item_code=item.code,
+                    urgency=min(100, hit.urgency + item.base_urgency // 5),
+                    reason=hit.reason[:250],
+                    due=hit.due,
+                    family_member_id=hit.family_member_id,
+                )
+            )
+    out.sort(key=rank_key)
+    return out
+
+
+def rank_key(s) -> tuple:
+    return (-s.urgency, s.due or date.max, s.driver_id, s.item_code)
+
+
+def group_by(rows, key) -> dict:
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[key(row)].append(row)
+    return grouped
