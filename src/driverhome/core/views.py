@@ -1,9 +1,9 @@
-"""The two shells (driver home, console home), health check and the web-app manifest."""
+"""The two shells (driver home, console home), health check, the web-app manifest and service worker."""
 
 from __future__ import annotations
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
@@ -72,3 +72,43 @@ def manifest(request):
     return JsonResponse(
         data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False}
     )
+
+
+# Static files the service worker keeps for offline use (the driver shell).
+SW_PRECACHE = [
+    "driverhome/css/driverhome.css",
+    "vendor/htmx/htmx.min.js",
+    "driverhome/js/app.js",
+    "driverhome/js/outbox.js",
+    "driverhome/img/icon-192.png",
+]
+
+
+def _static_source(name: str) -> str:
+    from django.contrib.staticfiles import finders
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    if staticfiles_storage.exists(name):
+        with staticfiles_storage.open(name) as handle:
+            return handle.read().decode("utf-8")
+    path = finders.find(name)
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+@require_GET
+@cache_control(max_age=0, no_cache=True)
+def service_worker(request):
+    """The driver site's service worker, at the root so that it may control every driver page."""
+    import hashlib
+    import json
+
+    precache = [static(name) for name in SW_PRECACHE]
+    source = _static_source("driverhome/js/sw.js")
+    version = hashlib.sha256((source + "".join(precache)).encode()).hexdigest()[:12]
+    config = json.dumps({"version": version, "precache": precache})
+    response = HttpResponse(
+        f"self.DRIVERHOME = {config};\n{source}", content_type="text/javascript; charset=utf-8"
+    )
+    response["Service-Worker-Allowed"] = "/"
+    return response

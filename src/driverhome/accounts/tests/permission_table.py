@@ -27,6 +27,7 @@ CHECKS = [
     Check("core:driver-home", EVERYONE),
     Check("core:console-home", STAFF),
     Check("core:manifest", EVERYONE),
+    Check("core:service-worker", EVERYONE),
     Check("healthz", EVERYONE),
     Check("GET /api/v1/me", EVERYONE_LOGGED_IN),
     Check("GET /api/v1/tokens", EVERYONE_LOGGED_IN),
