@@ -1,1 +1,584 @@
-"""Models of this app."""
+"""Requests and complaints: the closed loop (收集 → 报送 → 处理 → 反馈 → 回访).
+
+An :class:`Appeal` moves through these statuses; the allowed transitions are
+exactly the pairs in ``TRANSITIONS`` below, and :func:`check_transition` is the
+one function that decides:
+
+    collected  → reported   (dispatched to a handling unit)
+    collected  → withdrawn | merged
+    reported   → handling   (the unit accepts it)
+    reported   → returned   (the unit sends it back as misdirected, with a reason)
+    reported   → withdrawn | merged
+    returned   → reported   (dispatched again, usually to another unit)
+    returned   → withdrawn | merged
+    handling   → answered   (the reply to the driver)
+    handling   → withdrawn | merged
+    answered   → visited    (return visit: resolved yes / partly / no, satisfaction 1–5)
+    visited    → closed
+    visited    → handling   (re-handling, 重办: a "no" or a dissatisfied visit
+                             for reasons on the unit's side; ``rehandle_count`` + 1)
+
+``closed``, ``withdrawn`` and ``merged`` are final. Extension requests,
+supervision and broker transfers do not change the status. Every transition
+writes one append-only :class:`Transition` row; the public ones are the
+driver's timeline.
+
+"Overdue" is never stored: ``due_at`` is the deadline of the current stage and
+an open request is overdue when ``due_at`` is in the past.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from driverhome.accounts.models import AppendOnly, Role
+from driverhome.accounts.scoping import ScopedQuerySet
+from driverhome.core.errors import Conflict
+
+
+class AppealType(models.TextChoices):
+    ENQUIRY = "enquiry", _("Enquiry")
+    HELP = "help", _("Help")
+    COMPLAINT = "complaint", _("Complaint")
+    SUGGESTION = "suggestion", _("Suggestion")
+    EMERGENCY = "emergency", _("Emergency")
+
+
+class Category(models.Model):
+    """The editable tree of request categories (groups C01.., leaves C01-01..)."""
+
+    code = models.SlugField(_("code"), max_length=16, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    name = models.CharField(_("name"), max_length=80)
+    name_en = models.CharField(_("English name"), max_length=120, blank=True)
+    default_type = models.CharField(
+        _("default type"), max_length=12, choices=AppealType.choices, default=AppealType.HELP
+    )
+    #: which kind of unit handles it by default (Organisation.UnitKind, or "site" / "subdistrict")
+    default_unit_kind = models.CharField(_("default unit kind"), max_length=24, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("request category")
+        verbose_name_plural = _("request categories")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """Category → default handling unit in an area (the nearest area rule wins)."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="routing_rules", verbose_name=_("category")
+    )
+    area = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("area"),
+    )
+    unit = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("handling unit"),
+    )
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "area"], name="routing_one_unit_per_area")
+        ]
+
+
+class TimeLimit(models.Model):
+    """Time limits per type, optionally narrowed to one category (the category row wins)."""
+
+    class DayKind(models.TextChoices):
+        WORKING = "working", _("Working days")
+        CALENDAR = "calendar", _("Calendar days")
+
+    appeal_type = models.CharField(_("type"), max_length=12, choices=AppealType.choices)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("category")
+    )
+    answer_days = models.PositiveSmallIntegerField(_("days to answer"))
+    day_kind = models.CharField(
+        _("day kind"), max_length=10, choices=DayKind.choices, default=DayKind.WORKING
+    )
+    accept_days = models.PositiveSmallIntegerField(_("working days to accept"), default=1)
+    visit_days = models.PositiveSmallIntegerField(_("working days to the return visit"), default=1)
+    reminder_percent = models.PositiveSmallIntegerField(_("reminder at % of the time"), default=80)
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal_type", "category"], name="timelimit_type_category_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["appeal_type"],
+                condition=Q(category__isnull=True),
+                name="timelimit_type_default_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_percent__gte=1, reminder_percent__lte=99),
+                name="timelimit_reminder_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_appeal_type_display()} {self.answer_days}"
+
+
+class AppealQuerySet(ScopedQuerySet):
+    """Staff see requests owned by their subtree, handled by their unit, or in their broker worklist."""
+
+    def for_user(self, user):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role == Role.DRIVER and not user.is_superuser:
+            return self.filter(driver__user=user)
+        path = user.scope_path
+        if path is None:
+            return self.none()
+        if path == "/":
+            return self
+        condition = Q(organisation__path__startswith=path) | Q(handling_unit__path__startswith=path)
+        if user.role == Role.BROKER:
+            condition |= Q(care_broker=user)
+        return self.filter(condition)
+
+    def in_subtree(self, path: str):
+        if path == "/":
+            return self
+        return self.filter(
+            Q(organisation__path__startswith=path) | Q(handling_unit__path__startswith=path)
+        )
+
+    def open(self):
+        return self.filter(status__in=Appeal.OPEN_STATUSES)
+
+    def overdue(self, now=None):
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+
+class Appeal(models.Model):
+    class Status(models.TextChoices):
+        COLLECTED = "collected", _("Collected")
+        REPORTED = "reported", _("Dispatched")
+        RETURNED = "returned", _("Returned as misdirected")
+        HANDLING = "handling", _("Being handled")
+        ANSWERED = "answered", _("Answered")
+        VISITED = "visited", _("Return visit made")
+        CLOSED = "closed", _("Closed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        MERGED = "merged", _("Merged")
+
+    class Channel(models.TextChoices):
+        APP = "app", _("Driver app")
+        PHONE = "phone", _("Phone call")
+        WALK_IN = "walk_in", _("Walk-in")
+        MARKET = "market", _("Red Collar Market desk")
+        PAPER = "paper", _("Paper form")
+        API = "api", _("API")
+        OPEN311 = "open311", _("Open311")
+
+    S = Status
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        S.COLLECTED: frozenset({S.REPORTED, S.WITHDRAWN, S.MERGED}),
+        S.REPORTED: frozenset({S.HANDLING, S.RETURNED, S.WITHDRAWN, S.MERGED}),
+        S.RETURNED: frozenset({S.REPORTED, S.WITHDRAWN, S.MERGED}),
+        S.HANDLING: frozenset({S.ANSWERED, S.WITHDRAWN, S.MERGED}),
+        S.ANSWERED: frozenset({S.VISITED}),
+        S.VISITED: frozenset({S.CLOSED, S.HANDLING}),
+        S.CLOSED: frozenset(),
+        S.WITHDRAWN: frozenset(),
+        S.MERGED: frozenset(),
+    }
+    OPEN_STATUSES = (S.COLLECTED, S.REPORTED, S.RETURNED, S.HANDLING, S.ANSWERED, S.VISITED)
+    FINAL_STATUSES = (S.CLOSED, S.WITHDRAWN, S.MERGED)
+    #: stages in which the handling unit owes the answer
+    UNIT_STATUSES = (S.REPORTED, S.HANDLING)
+
+    tracking_no = models.CharField(_("tracking number"), max_length=20, unique=True)
+    appeal_type = models.CharField(_("type"), max_length=12, choices=AppealType.choices)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("category")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    driver = models.ForeignKey(
+        "drivers.Driver",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("driver"),
+    )
+    reporter_name = models.CharField(_("reporter name"), max_length=60, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=32, blank=True)
+    reporter_email = models.EmailField(_("reporter e-mail"), blank=True)
+    phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    anonymous = models.BooleanField(_("anonymous to the handling unit"), default=False)
+    description = models.TextField(_("description"), max_length=4000)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("area"),
+    )
+    handling_unit = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_appeals",
+        verbose_name=_("handling unit"),
+    )
+    care_broker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="broker_appeals",
+        verbose_name=_("care broker"),
+    )
+    open311_key = models.ForeignKey(
+        "appeals.Open311Key", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.COLLECTED
+    )
+    # Deadlines per stage; due_at is the current stage's deadline (None when final).
+    accept_due_at = models.DateTimeField(_("accept by"), null=True, blank=True)
+    answer_due_at = models.DateTimeField(_("answer by"), null=True, blank=True)
+    visit_due_at = models.DateTimeField(_("return visit by"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True, editable=False)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    rehandle_count = models.PositiveSmallIntegerField(_("re-handled"), default=0)
+    supervised = models.BooleanField(_("under supervision"), default=False)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-received_at"]
+        indexes = [
+            # The overdue / due-soon worklists: open rows walked in deadline order.
+            models.Index(
+                fields=["due_at"],
+                name="appeal_open_due_idx",
+                condition=Q(
+                    status__in=[
+                        "collected",
+                        "reported",
+                        "returned",
+                        "handling",
+                        "answered",
+                        "visited",
+                    ]
+                ),
+            ),
+            # The console list and the API list (keyset by received_at within an area).
+            models.Index(fields=["organisation", "-received_at"], name="appeal_org_received_idx"),
+            # A unit's queue.
+            models.Index(fields=["handling_unit", "status"], name="appeal_unit_status_idx"),
+            # Similar requests on intake and hotspots: same category, recent.
+            models.Index(fields=["category", "-received_at"], name="appeal_cat_received_idx"),
+            # A driver's own requests.
+            models.Index(fields=["driver", "-received_at"], name="appeal_driver_idx"),
+            # Figures per period.
+            models.Index(fields=["received_at"], name="appeal_received_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+                name="appeal_merged_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_no
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def reporter_label(self) -> str:
+        if self.driver_id:
+            return self.driver.name
+        return self.reporter_name or "—"
+
+    def allowed_next(self) -> frozenset[str]:
+        return self.TRANSITIONS.get(self.status, frozenset())
+
+
+def check_transition(current: str, target: str) -> None:
+    """The one place that decides whether ``current → target`` is allowed."""
+    if target in Appeal.TRANSITIONS.get(current, frozenset()):
+        return
+    from django.utils.translation import gettext
+
+    labels = dict(Appeal.Status.choices)
+    raise Conflict(
+        gettext("A request that is “%(current)s” cannot become “%(target)s”.")
+        % {"current": labels.get(current, current), "target": labels.get(target, target)},
+        code="forbidden_transition",
+    )
+
+
+class TrackingCounter(models.Model):
+    """The last tracking number issued per day (BL20261128-0042)."""
+
+    day = models.DateField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Transition(AppendOnly):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=10, choices=Appeal.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Appeal.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    #: the unit or broker the request went to, where it matters
+    target = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    public_note = models.TextField(blank=True)
+    public = models.BooleanField(default=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+        ordering = ["at", "pk"]
+        indexes = [
+            # A request's timeline.
+            models.Index(fields=["appeal", "at"], name="transition_appeal_idx")
+        ]
+
+
+class Photo(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="photos")
+    file = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+
+class Extension(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField(_("extra working days"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal"],
+                condition=Q(status="pending"),
+                name="extension_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(days__gte=1, days__lte=30), name="extension_days_range"
+            ),
+        ]
+
+
+class ReturnVisit(models.Model):
+    class Resolved(models.TextChoices):
+        YES = "yes", _("Resolved")
+        PARTLY = "partly", _("Partly resolved")
+        NO = "no", _("Not resolved")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="visits")
+    resolved = models.CharField(_("resolved"), max_length=8, choices=Resolved.choices)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"))
+    comment = models.TextField(_("comment"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    round = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="visit_satisfaction_range",
+            ),
+            # One visit per handling round (re-handling starts a new round).
+            models.UniqueConstraint(fields=["appeal", "round"], name="visit_one_per_round"),
+        ]
+
+    @property
+    def satisfied(self) -> bool:
+        return self.satisfaction >= 4
+
+
+class Supervision(models.Model):
+    class Kind(models.TextChoices):
+        MANUAL = "manual", _("Put under supervision")
+        REMINDER = "reminder", _("Reminder before the deadline")
+        MISSED = "missed", _("Deadline missed")
+        ESCALATED = "escalated", _("Escalated to the supervisor")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="supervisions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    #: the deadline this row is about: the ladder sends each step once per deadline
+    due_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # The claim that makes the reminder job idempotent.
+            models.UniqueConstraint(
+                fields=["appeal", "kind", "due_at"],
+                condition=~Q(kind="manual"),
+                name="supervision_once_per_deadline",
+            )
+        ]
+
+
+class BrokerTransfer(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="transfers")
+    from_broker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_broker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incoming_transfers"
+    )
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal"], condition=Q(status="pending"), name="transfer_one_pending"
+            )
+        ]
+
+
+class IdempotencyKey(models.Model):
+    """A client's retry key: the same key and body give the first result again."""
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=120)
+    request_hash = models.CharField(max_length=64)
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
+        ]
+
+
+class Open311Key(models.Model):
+    """An ``api_key`` for a client system posting Open311 requests; only a hash is stored."""
+
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, name: str, organisation) -> tuple[Open311Key, str]:
+        prefix = secrets.token_hex(4)
+        key = f"o311_{prefix}_{secrets.token_urlsafe(24)}"
+        obj = cls.objects.create(
+            name=name, prefix=prefix, key_hash=cls.hash_key(key), organisation=organisation
+        )
+        return obj, key

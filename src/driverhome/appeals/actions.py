@@ -1,0 +1,814 @@
+"""Every change to a request: intake, the workflow steps, extensions, visits, supervision, brokers.
+
+Each function runs in one transaction, moves the status with a conditional
+UPDATE on the status and version the caller saw (a lost race raises
+:class:`~driverhome.core.errors.Conflict`), writes one :class:`Transition`
+row and one audit row, and queues notifications (sent after the commit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from driverhome.accounts import audit
+from driverhome.accounts.models import Organisation, Role, User
+from driverhome.core.errors import Conflict, DomainError, PermissionDeniedError
+
+from . import deadlines
+from .models import (
+    Appeal,
+    AppealType,
+    BrokerTransfer,
+    Category,
+    Extension,
+    IdempotencyKey,
+    ReturnVisit,
+    Supervision,
+    TrackingCounter,
+    Transition,
+    check_transition,
+)
+
+S = Appeal.Status
+TRACKING_PREFIX = "BL"
+#: a clock a little ahead of ours is not "the future"
+CLOCK_SKEW = timedelta(minutes=5)
+DISPATCH_ROLES = (Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN, Role.BROKER)
+UNIT_ROLES = (Role.UNIT_HANDLER, Role.SITE_STAFF)
+VISIT_ROLES = (Role.BROKER, Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN)
+
+
+class IdempotencyMismatch(DomainError):
+    """The same Idempotency-Key with another body (422, as the IETF draft suggests)."""
+
+    status = 422
+    code = "idempotency_key_reused"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _label(user) -> str:
+    return getattr(user, "username", "") if user is not None else "system"
+
+
+def _allow(actor, *roles) -> None:
+    if actor is None or actor.is_superuser or actor.role in roles:
+        return
+    raise PermissionDeniedError(_("Your role may not do this."), code="forbidden")
+
+
+def _is_unit_member(actor, appeal: Appeal) -> bool:
+    if actor.is_superuser or actor.sees_everything or actor.role == Role.ADMIN:
+        return True
+    if appeal.handling_unit_id is None or actor.organisation_id is None:
+        return False
+    return appeal.handling_unit.path.startswith(actor.organisation.path)
+
+
+def _require_unit(actor, appeal: Appeal) -> None:
+    _allow(actor, *UNIT_ROLES, Role.ADMIN)
+    if not _is_unit_member(actor, appeal):
+        raise PermissionDeniedError(
+            _("Only the handling unit may do this."), code="not_handling_unit"
+        )
+
+
+def _move(
+    appeal: Appeal,
+    target: str,
+    *,
+    actor,
+    note: str = "",
+    public_note: str = "",
+    public: bool = True,
+    target_label: str = "",
+    **updates,
+) -> Appeal:
+    """The status change itself: conditional UPDATE on (status, version), transition row, audit row."""
+    check_transition(appeal.status, target)
+    now = timezone.now()
+    updates.setdefault("due_at", _due_for(target, appeal, updates))
+    changed = Appeal.objects.filter(
+        pk=appeal.pk, status=appeal.status, version=appeal.version
+    ).update(status=target, version=F("version") + 1, updated_at=now, **updates)
+    if changed != 1:
+        raise Conflict(
+            _(
+                "Request %(no)s was changed by someone else a moment ago. "
+                "Reload the page to see its current state; nothing was saved."
+            )
+            % {"no": appeal.tracking_no},
+            code="stale",
+        )
+    before = appeal.status
+    appeal.status = target
+    appeal.version += 1
+    appeal.updated_at = now
+    for key, value in updates.items():
+        setattr(appeal, key, value)
+    Transition.objects.create(
+        appeal=appeal,
+        from_status=before,
+        to_status=target,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_label(actor),
+        target=target_label[:200],
+        note=note,
+        public_note=public_note,
+        public=public,
+        at=now,
+    )
+    audit.record(
+        actor,
+        f"appeal.{target}",
+        appeal,
+        changes={"status": [before, target]},
+        organisation=appeal.organisation_id,
+        note=note[:500],
+    )
+    return appeal
+
+
+def _due_for(target: str, appeal: Appeal, updates: dict):
+    if target in Appeal.FINAL_STATUSES:
+        return None
+    if target in (S.COLLECTED, S.RETURNED):
+        return appeal.accept_due_at or appeal.answer_due_at
+    if target == S.REPORTED:
+        return updates.get("accept_due_at", appeal.accept_due_at)
+    if target == S.HANDLING:
+        return updates.get("answer_due_at", appeal.answer_due_at)
+    if target in (S.ANSWERED, S.VISITED):
+        return updates.get("visit_due_at", appeal.visit_due_at)
+    return appeal.due_at
+
+
+def _limit(appeal: Appeal) -> deadlines.Limit:
+    return deadlines.limit_for(appeal.appeal_type, appeal.category)
+
+
+def _context(appeal: Appeal, **extra) -> dict:
+    from django.utils import formats
+
+    due = appeal.due_at
+    context = {
+        "tracking_no": appeal.tracking_no,
+        "category": appeal.category.name,
+        "due": formats.date_format(timezone.localtime(due), "SHORT_DATETIME_FORMAT")
+        if due
+        else "—",
+        "unit": appeal.handling_unit.name if appeal.handling_unit_id else "—",
+    }
+    context.update(extra)
+    return context
+
+
+def _notify_driver(appeal: Appeal, template: str, **extra) -> None:
+    from driverhome.notifications.actions import notify
+
+    if appeal.driver_id is not None:
+        notify(
+            driver=appeal.driver,
+            template=template,
+            context=_context(appeal, **extra),
+            channels=("sms", "console"),
+            organisation=appeal.organisation,
+            url=f"/d/appeals/{appeal.tracking_no}/",
+        )
+    elif appeal.reporter_phone:
+        notify(
+            phone=appeal.reporter_phone,
+            template=template,
+            context=_context(appeal, **extra),
+            organisation=appeal.organisation,
+        )
+
+
+def _notify_users(users, appeal: Appeal, template: str, channels=("console", "sms"), **extra):
+    from driverhome.notifications.actions import notify
+
+    for user in users:
+        notify(
+            recipient_user=user,
+            phone=user.phone or None,
+            template=template,
+            context=_context(appeal, **extra),
+            channels=channels,
+            organisation=appeal.organisation,
+            url=f"/console/appeals/{appeal.tracking_no}/",
+        )
+
+
+def unit_users(unit: Organisation | None):
+    if unit is None:
+        return User.objects.none()
+    return User.objects.filter(
+        organisation=unit, is_active=True, role__in=(Role.UNIT_HANDLER, Role.SITE_STAFF)
+    )
+
+
+def area_staff(appeal: Appeal):
+    return User.objects.filter(
+        organisation=appeal.organisation, is_active=True, role=Role.SITE_STAFF
+    )
+
+
+def supervisors_of(appeal: Appeal):
+    pks = [int(p, 16) for p in appeal.organisation.path.strip("/").split("/") if p]
+    return User.objects.filter(organisation_id__in=pks, role=Role.SUPERVISOR, is_active=True)
+
+
+def _next_tracking_no(received_at) -> str:
+    day = timezone.localtime(received_at).date()
+    TrackingCounter.objects.get_or_create(day=day)
+    TrackingCounter.objects.filter(day=day).update(last=F("last") + 1)
+    number = TrackingCounter.objects.filter(day=day).values_list("last", flat=True).get()
+    return f"{TRACKING_PREFIX}{day:%Y%m%d}-{number:04d}"
+
+
+def request_hash(payload: dict) -> str:
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+# --- intake ----------------------------------------------------------------------------------
+
+
+def file_appeal(
+    *,
+    actor,
+    driver=None,
+    channel: str,
+    category: Category,
+    appeal_type: str | None = None,
+    description: str,
+    location=None,
+    address: str = "",
+    station=None,
+    event=None,
+    received_at=None,
+    anonymous: bool = False,
+    idempotency_key: str | None = None,
+    idempotency_scope: str | None = None,
+    idempotency_payload: dict | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_email: str = "",
+    organisation: Organisation | None = None,
+    photos=(),
+    open311_key=None,
+) -> Appeal:
+    """Register a request from any channel. With ``idempotency_key`` a retry returns the first result."""
+    description = (description or "").strip()
+    if not description:
+        raise DomainError(_("Please describe the problem."), code="description_required")
+    if len(description) > 4000:
+        raise DomainError(_("The description is too long (at most 4,000 characters)."))
+    if channel not in Appeal.Channel.values:
+        raise DomainError(_("Unknown channel."), code="bad_channel")
+    if category is None or not category.is_active or category.parent_id is None:
+        raise DomainError(_("Please choose a category."), code="category_required")
+    appeal_type = appeal_type or category.default_type
+    if appeal_type not in AppealType.values:
+        raise DomainError(_("Unknown request type."), code="bad_type")
+    now = timezone.now()
+    if received_at is None:
+        received_at = now
+    elif received_at > now + CLOCK_SKEW:
+        raise DomainError(
+            _("The time received cannot be in the future."), code="received_in_future"
+        )
+    lat = lon = None
+    if location is not None:
+        lat, lon = float(location[0]), float(location[1])
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise DomainError(_("The location is not valid."), code="bad_location")
+    photos = list(photos or ())
+    from .photos import MAX_PHOTOS
+
+    if len(photos) > MAX_PHOTOS:
+        raise DomainError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS}, code="too_many_photos")
+
+    key_hash = None
+    if idempotency_key:
+        idempotency_key = idempotency_key.strip()[:120]
+        scope = idempotency_scope or f"user:{getattr(actor, 'pk', '')}"
+        key_hash = request_hash(
+            idempotency_payload
+            if idempotency_payload is not None
+            else {
+                "driver": getattr(driver, "pk", None),
+                "channel": channel,
+                "category": category.code,
+                "type": appeal_type,
+                "description": description,
+                "location": [lat, lon],
+                "received_at": received_at.isoformat() if received_at is not now else None,
+            }
+        )
+        existing = _replay(scope, idempotency_key, key_hash)
+        if existing is not None:
+            return existing
+
+    if organisation is None:
+        if station is not None:
+            organisation = station.operator
+        elif driver is not None:
+            organisation = driver.organisation
+        elif open311_key is not None:
+            organisation = open311_key.organisation
+        elif actor is not None and getattr(actor, "organisation_id", None):
+            organisation = actor.organisation
+    if organisation is None:
+        raise DomainError(_("No area to file the request under."), code="no_area")
+
+    try:
+        with transaction.atomic():
+            limit = deadlines.limit_for(appeal_type, category)
+            answer_due = deadlines.answer_due(received_at, limit)
+            accept_due = deadlines.accept_due(received_at, limit, answer_due)
+            phone_last4 = (driver.phone_last4 if driver is not None else "") or "".join(
+                ch for ch in reporter_phone if ch.isdigit()
+            )[-4:]
+            appeal = Appeal(
+                tracking_no=_next_tracking_no(received_at),
+                appeal_type=appeal_type,
+                category=category,
+                channel=channel,
+                driver=driver,
+                reporter_name=reporter_name[:60],
+                reporter_phone=reporter_phone[:32],
+                reporter_email=reporter_email,
+                phone_last4=phone_last4,
+                anonymous=anonymous,
+                description=description,
+                lat=lat,
+                lon=lon,
+                address=address[:200],
+                organisation=organisation,
+                care_broker_id=getattr(driver, "care_broker_id", None),
+                open311_key=open311_key,
+                received_at=received_at,
+                status=S.COLLECTED,
+                accept_due_at=accept_due,
+                answer_due_at=answer_due,
+                due_at=accept_due,
+                remind_at=deadlines.remind_at(received_at, answer_due, limit.reminder_percent),
+                created_by=actor if getattr(actor, "pk", None) else None,
+                updated_at=now,
+            )
+            if station is not None:
+                appeal.station = station
+            if event is not None:
+                appeal.event = event
+            appeal.save()
+            if idempotency_key:
+                IdempotencyKey.objects.create(
+                    scope=scope, key=idempotency_key, request_hash=key_hash, appeal=appeal
+                )
+            for upload in photos:
+                from .photos import store
+
+                store(appeal, upload)
+            Transition.objects.create(
+                appeal=appeal,
+                from_status="",
+                to_status=S.COLLECTED,
+                actor=actor if getattr(actor, "pk", None) else None,
+                actor_label=_label(actor),
+                note=str(Appeal.Channel(channel).label),
+                at=now,
+            )
+            audit.record(
+                actor,
+                "appeal.file",
+                appeal,
+                changes={"channel": channel, "category": category.code, "type": appeal_type},
+                organisation=organisation,
+            )
+            _notify_driver(appeal, "appeal.received")
+            if appeal.care_broker_id and appeal.care_broker_id != getattr(actor, "pk", None):
+                _notify_users(
+                    [appeal.care_broker],
+                    appeal,
+                    "appeal.broker_new",
+                    channels=("console",),
+                    driver=driver.name,
+                )
+    except IntegrityError:
+        if idempotency_key:
+            existing = _replay(scope, idempotency_key, key_hash)
+            if existing is not None:
+                return existing
+        raise
+    return appeal
+
+
+def _replay(scope: str, key: str, key_hash: str) -> Appeal | None:
+    row = IdempotencyKey.objects.filter(scope=scope, key=key).select_related("appeal").first()
+    if row is None:
+        return None
+    if row.request_hash != key_hash:
+        raise IdempotencyMismatch(
+            _(
+                "This Idempotency-Key was already used for a different request. "
+                "Use a new key for a new request."
+            ),
+        )
+    appeal = row.appeal
+    appeal.replayed = True
+    return appeal
+
+
+# --- the workflow ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dispatch(appeal: Appeal, unit: Organisation, *, actor, note: str = "") -> Appeal:
+    _allow(actor, *DISPATCH_ROLES)
+    if unit is None:
+        raise DomainError(_("Choose the unit that should handle it."), code="unit_required")
+    now = timezone.now()
+    limit = _limit(appeal)
+    accept_due = deadlines.accept_due(now, limit, appeal.answer_due_at)
+    _move(
+        appeal,
+        S.REPORTED,
+        actor=actor,
+        note=note,
+        target_label=unit.name,
+        public_note=_("Sent to %(unit)s.") % {"unit": unit.name},
+        handling_unit=unit,
+        accept_due_at=accept_due,
+    )
+    _notify_users(unit_users(unit), appeal, "appeal.dispatched")
+    return appeal
+
+
+@transaction.atomic
+def accept(appeal: Appeal, *, actor, note: str = "") -> Appeal:
+    _require_unit(actor, appeal)
+    _move(
+        appeal,
+        S.HANDLING,
+        actor=actor,
+        note=note,
+        public_note=_("Accepted by %(unit)s.") % {"unit": appeal.handling_unit.name},
+    )
+    _notify_driver(appeal, "appeal.accepted")
+    return appeal
+
+
+@transaction.atomic
+def return_misdirected(appeal: Appeal, *, actor, reason: str) -> Appeal:
+    _require_unit(actor, appeal)
+    if not (reason or "").strip():
+        raise DomainError(_("Say why it is misdirected."), code="reason_required")
+    unit = appeal.handling_unit
+    _move(appeal, S.RETURNED, actor=actor, note=reason, public=False, target_label=unit.name)
+    _notify_users(area_staff(appeal), appeal, "appeal.returned", channels=("console",), note=reason)
+    return appeal
+
+
+@transaction.atomic
+def answer(appeal: Appeal, *, actor, text: str) -> Appeal:
+    _require_unit(actor, appeal)
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write the answer to the driver."), code="answer_required")
+    now = timezone.now()
+    visit_due = deadlines.visit_due(now, _limit(appeal))
+    _move(
+        appeal,
+        S.ANSWERED,
+        actor=actor,
+        note=text,
+        public_note=text,
+        answer=text,
+        answered_at=now,
+        visit_due_at=visit_due,
+    )
+    _notify_driver(appeal, "appeal.answered", answer=text[:120])
+    if appeal.care_broker_id:
+        _notify_users([appeal.care_broker], appeal, "appeal.visit_due", channels=("console",))
+    return appeal
+
+
+def _may_visit(actor, appeal: Appeal) -> None:
+    if actor.role == Role.DRIVER and not actor.is_superuser:
+        if appeal.driver_id is None or appeal.driver.user_id != actor.pk:
+            raise PermissionDeniedError(_("This is not your request."), code="forbidden")
+        return
+    _allow(actor, *VISIT_ROLES)
+
+
+@transaction.atomic
+def return_visit(
+    appeal: Appeal,
+    *,
+    actor,
+    resolved: str,
+    satisfaction: int,
+    comment: str = "",
+    close: bool = True,
+) -> Appeal:
+    """Record the return visit (the broker's call or the driver's own rating).
+
+    A resolved or partly resolved request with satisfaction 3 or more closes at
+    once when ``close``; otherwise it waits for a decision: close, or re-handle.
+    """
+    _may_visit(actor, appeal)
+    if resolved not in ReturnVisit.Resolved.values:
+        raise DomainError(_("Say whether it was resolved."), code="resolved_required")
+    try:
+        satisfaction = int(satisfaction)
+    except (TypeError, ValueError):
+        satisfaction = 0
+    if not 1 <= satisfaction <= 5:
+        raise DomainError(_("Satisfaction is a number from 1 to 5."), code="bad_satisfaction")
+    check_transition(appeal.status, S.VISITED)
+    ReturnVisit.objects.create(
+        appeal=appeal,
+        resolved=resolved,
+        satisfaction=satisfaction,
+        comment=comment.strip(),
+        by=actor,
+        round=appeal.rehandle_count,
+    )
+    label = dict(ReturnVisit.Resolved.choices)[resolved]
+    _move(
+        appeal,
+        S.VISITED,
+        actor=actor,
+        note=comment,
+        public_note=_("%(resolved)s, satisfaction %(score)s of 5.")
+        % {"resolved": label, "score": satisfaction},
+    )
+    if close and resolved != ReturnVisit.Resolved.NO and satisfaction >= 3:
+        _move(appeal, S.CLOSED, actor=actor, closed_at=timezone.now())
+    return appeal
+
+
+@transaction.atomic
+def close(appeal: Appeal, *, actor, note: str = "") -> Appeal:
+    _allow(actor, *VISIT_ROLES)
+    return _move(
+        appeal, S.CLOSED, actor=actor, note=note, public_note=note, closed_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def rehandle(appeal: Appeal, *, actor, note: str) -> Appeal:
+    """重办: back to the unit after a "no" or a dissatisfied visit for reasons on the unit's side."""
+    _allow(actor, *VISIT_ROLES)
+    if not (note or "").strip():
+        raise DomainError(_("Say what the unit must do again."), code="reason_required")
+    visit = appeal.visits.order_by("-at").first()
+    if visit is None or (visit.resolved != ReturnVisit.Resolved.NO and visit.satisfaction >= 3):
+        raise DomainError(
+            _("Only a request not resolved, or rated below 3, can be re-handled."),
+            code="rehandle_not_allowed",
+        )
+    now = timezone.now()
+    limit = _limit(appeal)
+    answer_due = deadlines.answer_due(now, limit)
+    _move(
+        appeal,
+        S.HANDLING,
+        actor=actor,
+        note=note,
+        public_note=_("Sent back to %(unit)s to be handled again.")
+        % {"unit": appeal.handling_unit.name if appeal.handling_unit_id else "—"},
+        rehandle_count=appeal.rehandle_count + 1,
+        answer_due_at=answer_due,
+        remind_at=deadlines.remind_at(now, answer_due, limit.reminder_percent),
+    )
+    _notify_users(unit_users(appeal.handling_unit), appeal, "appeal.rehandle", note=note)
+    return appeal
+
+
+@transaction.atomic
+def withdraw(appeal: Appeal, *, actor, note: str = "") -> Appeal:
+    if actor.role == Role.DRIVER:
+        _may_visit(actor, appeal)
+    else:
+        _allow(actor, Role.BROKER, Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN)
+    _move(appeal, S.WITHDRAWN, actor=actor, note=note, public_note=note, closed_at=timezone.now())
+    if appeal.handling_unit_id:
+        _notify_users(
+            unit_users(appeal.handling_unit), appeal, "appeal.withdrawn", channels=("console",)
+        )
+    return appeal
+
+
+@transaction.atomic
+def merge(appeal: Appeal, into: Appeal, *, actor, note: str = "") -> Appeal:
+    """Merge a duplicate: the driver is told and follows the surviving request."""
+    _allow(actor, Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN)
+    if into.pk == appeal.pk:
+        raise DomainError(_("A request cannot be merged into itself."), code="merge_self")
+    if not into.is_open:
+        raise DomainError(
+            _("Merge into an open request; %(no)s is no longer open.") % {"no": into.tracking_no},
+            code="merge_target_closed",
+        )
+    _move(
+        appeal,
+        S.MERGED,
+        actor=actor,
+        note=note,
+        target_label=into.tracking_no,
+        public_note=_("Merged into %(no)s, which deals with the same matter.")
+        % {"no": into.tracking_no},
+        merged_into=into,
+        closed_at=timezone.now(),
+    )
+    _notify_driver(appeal, "appeal.merged", target=into.tracking_no)
+    return appeal
+
+
+# --- extensions --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_extension(appeal: Appeal, *, actor, days: int, reason: str) -> Extension:
+    _require_unit(actor, appeal)
+    if appeal.status != S.HANDLING:
+        raise Conflict(_("Only a request being handled can be extended."), code="not_handling")
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= 30:
+        raise DomainError(_("Ask for 1 to 30 working days."), code="bad_days")
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the extension."), code="reason_required")
+    try:
+        with transaction.atomic():
+            extension = Extension.objects.create(
+                appeal=appeal, days=days, reason=reason.strip(), requested_by=actor
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("An extension is already waiting for approval."), code="extension_pending"
+        ) from None
+    audit.record(
+        actor,
+        "appeal.extension_request",
+        appeal,
+        changes={"days": days},
+        organisation=appeal.organisation_id,
+        note=reason[:500],
+    )
+    _notify_users(
+        supervisors_of(appeal),
+        appeal,
+        "appeal.extension_requested",
+        channels=("console",),
+        days=days,
+        note=reason[:120],
+    )
+    return extension
+
+
+@transaction.atomic
+def decide_extension(extension: Extension, *, actor, approve: bool, note: str = "") -> Extension:
+    _allow(actor, Role.SUPERVISOR, Role.ADMIN)
+    now = timezone.now()
+    status = Extension.Status.APPROVED if approve else Extension.Status.REJECTED
+    changed = Extension.objects.filter(pk=extension.pk, status=Extension.Status.PENDING).update(
+        status=status, decided_by=actor, decided_at=now, decision_note=note
+    )
+    if changed != 1:
+        raise Conflict(_("This extension was already decided."), code="extension_decided")
+    extension.status = status
+    appeal = Appeal.objects.select_related("handling_unit", "category", "organisation").get(
+        pk=extension.appeal_id
+    )
+    if approve:
+        new_due = deadlines.extend(appeal.answer_due_at, extension.days)
+        updates = {"answer_due_at": new_due, "version": F("version") + 1, "updated_at": now}
+        limit = _limit(appeal)
+        updates["remind_at"] = deadlines.remind_at(now, new_due, limit.reminder_percent)
+        if appeal.status == S.HANDLING:
+            updates["due_at"] = new_due
+        Appeal.objects.filter(pk=appeal.pk).update(**updates)
+        appeal.refresh_from_db()
+        Transition.objects.create(
+            appeal=appeal,
+            from_status=appeal.status,
+            to_status=appeal.status,
+            actor=actor,
+            actor_label=_label(actor),
+            note=extension.reason,
+            public_note=_("Time limit extended by %(days)s working days.")
+            % {"days": extension.days},
+            at=now,
+        )
+    audit.record(
+        actor,
+        "appeal.extension_approve" if approve else "appeal.extension_reject",
+        appeal,
+        changes={"days": extension.days},
+        organisation=appeal.organisation_id,
+        note=note[:500],
+    )
+    _notify_users(
+        unit_users(appeal.handling_unit),
+        appeal,
+        "appeal.extension_decided",
+        channels=("console",),
+        decision=gettext_lazy("approved") if approve else gettext_lazy("rejected"),
+    )
+    return extension
+
+
+# --- supervision and brokers -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def supervise(appeal: Appeal, *, actor, note: str) -> Supervision:
+    _allow(actor, Role.SUPERVISOR, Role.ADMIN)
+    if not appeal.is_open:
+        raise Conflict(_("Only an open request can be supervised."), code="not_open")
+    if not (note or "").strip():
+        raise DomainError(_("Write a note for the unit."), code="note_required")
+    row = Supervision.objects.create(
+        appeal=appeal, kind=Supervision.Kind.MANUAL, due_at=appeal.due_at, note=note, by=actor
+    )
+    Appeal.objects.filter(pk=appeal.pk).update(supervised=True, updated_at=timezone.now())
+    appeal.supervised = True
+    audit.record(actor, "appeal.supervise", appeal, organisation=appeal.organisation_id, note=note)
+    _notify_users(unit_users(appeal.handling_unit), appeal, "appeal.supervised", note=note[:120])
+    return row
+
+
+@transaction.atomic
+def transfer_broker(appeal: Appeal, to_broker: User, *, actor, note: str = "") -> BrokerTransfer:
+    _allow(actor, Role.BROKER, Role.SUPERVISOR, Role.ADMIN)
+    if actor.role == Role.BROKER and appeal.care_broker_id not in (None, actor.pk):
+        raise PermissionDeniedError(_("Only the request's broker may hand it over."))
+    if to_broker is None or to_broker.role != Role.BROKER or not to_broker.is_active:
+        raise DomainError(_("Choose a care broker."), code="broker_required")
+    if to_broker.pk == appeal.care_broker_id:
+        raise DomainError(_("That broker already follows this request."), code="same_broker")
+    try:
+        with transaction.atomic():
+            row = BrokerTransfer.objects.create(
+                appeal=appeal, from_broker=appeal.care_broker, to_broker=to_broker, note=note
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("A hand-over is already waiting for an answer."), code="transfer_pending"
+        ) from None
+    audit.record(
+        actor,
+        "appeal.transfer_request",
+        appeal,
+        changes={"to": to_broker.username},
+        organisation=appeal.organisation_id,
+    )
+    _notify_users(
+        [to_broker],
+        appeal,
+        "appeal.transfer",
+        channels=("console",),
+        note=note,
+        **{"from": _label(actor)},
+    )
+    return row
+
+
+@transaction.atomic
+def answer_transfer(transfer: BrokerTransfer, *, actor, accept: bool) -> BrokerTransfer:
+    if actor.pk != transfer.to_broker_id and not actor.is_superuser:
+        raise PermissionDeniedError(_("This hand-over is addressed to another broker."))
+    status = BrokerTransfer.Status.ACCEPTED if accept else BrokerTransfer.Status.DECLINED
+    changed = BrokerTransfer.objects.filter(
+        pk=transfer.pk, status=BrokerTransfer.Status.PENDING
+    ).update(status=status, decided_at=timezone.now())
+    if changed != 1:
+        raise Conflict(_("This hand-over was already answered."), code="transfer_decided")
+    transfer.status = status
+    appeal = transfer.appeal
+    if accept:
+        Appeal.objects.filter(pk=appeal.pk).update(
+            care_broker=transfer.to_broker, version=F("version") + 1, updated_at=timezone.now()
+        )
+    audit.record(
+        actor,
+        "appeal.transfer_accept" if accept else "appeal.transfer_decline",
+        appeal,
+        organisation=appeal.organisation_id,
+    )
+    return transfer

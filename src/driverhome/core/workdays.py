@@ -1,0 +1,80 @@
+"""Working days as China counts them: statutory holidays and make-up working days (调休).
+
+The calendar comes from ``chinese-calendar``, which carries the State Council's
+holiday notices year by year. For a year it does not know yet the plain rule
+(Monday to Friday) applies, so a deadline can always be computed.
+
+``add_working_days(d, n)`` is the n-th working day *after* ``d`` (time limits
+are counted from the day after intake); with ``n == 0`` it is ``d`` itself when
+``d`` is a working day, else the next working day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+import chinese_calendar
+from django.utils import timezone
+
+
+@lru_cache(maxsize=8192)
+def is_working_day(day: date) -> bool:
+    if isinstance(day, datetime):
+        day = day.date()
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:  # a year the calendar does not cover yet
+        return day.weekday() < 5
+
+
+def is_holiday(day: date) -> bool:
+    return not is_working_day(day)
+
+
+def next_working_day(day: date) -> date:
+    """The first working day strictly after ``day``."""
+    return add_working_days(day, 1)
+
+
+def add_working_days(day: date, n: int) -> date:
+    if isinstance(day, datetime):
+        day = day.date()
+    if n < 0:
+        raise ValueError("n must be zero or more")
+    if n == 0:
+        while not is_working_day(day):
+            day += timedelta(days=1)
+        return day
+    while n > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            n -= 1
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days in the half-open interval (start, end]; negative when end is before start."""
+    if isinstance(start, datetime):
+        start = start.date()
+    if isinstance(end, datetime):
+        end = end.date()
+    if end < start:
+        return -working_days_between(end, start)
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar date of an aware datetime in the platform's time zone."""
+    return timezone.localtime(moment).date()
+
+
+def end_of_day(day: date) -> datetime:
+    """23:59:59 of ``day`` in the platform's time zone, as an aware datetime."""
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))

@@ -1,0 +1,64 @@
+"""Message templates by code. Rendered in the recipient's language (Chinese by default)."""
+
+from __future__ import annotations
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from driverhome.core.errors import DomainError
+
+TEMPLATES = {
+    "appeal.received": _(
+        "Your request %(tracking_no)s (%(category)s) has been received. "
+        "We will answer by %(due)s. Follow it under “My requests”."
+    ),
+    "appeal.dispatched": _(
+        "New request %(tracking_no)s (%(category)s) for your unit. Please accept it by %(due)s."
+    ),
+    "appeal.returned": _(
+        "Request %(tracking_no)s was returned as misdirected by %(unit)s: %(note)s. Please dispatch it again."
+    ),
+    "appeal.accepted": _("Your request %(tracking_no)s is being handled by %(unit)s."),
+    "appeal.answered": _(
+        "Your request %(tracking_no)s has been answered: %(answer)s. Please tell us whether it was resolved."
+    ),
+    "appeal.merged": _(
+        "Your request %(tracking_no)s concerns the same matter as %(target)s; "
+        "it is followed there from now on."
+    ),
+    "appeal.withdrawn": _("Request %(tracking_no)s was withdrawn."),
+    "appeal.rehandle": _(
+        "Request %(tracking_no)s goes back to your unit for re-handling: %(note)s"
+    ),
+    "appeal.visit_due": _(
+        "Request %(tracking_no)s has been answered. Please make the return visit by %(due)s."
+    ),
+    "appeal.broker_new": _(
+        "%(driver)s filed request %(tracking_no)s (%(category)s). It is in your worklist."
+    ),
+    "appeal.transfer": _("%(from)s asks you to take over request %(tracking_no)s: %(note)s"),
+    "appeal.reminder": _("Reminder: request %(tracking_no)s is due %(due)s."),
+    "appeal.missed": _(
+        "Request %(tracking_no)s at %(unit)s missed its deadline of %(due)s. Please handle it at once."
+    ),
+    "appeal.escalated": _(
+        "Request %(tracking_no)s at %(unit)s is %(days)s working days overdue and has been escalated to you."
+    ),
+    "appeal.supervised": _("Request %(tracking_no)s has been put under supervision: %(note)s"),
+    "appeal.extension_requested": _(
+        "%(unit)s asks for %(days)s more working days on request %(tracking_no)s: %(note)s"
+    ),
+    "appeal.extension_decided": _(
+        "The extension of request %(tracking_no)s was %(decision)s. Due: %(due)s."
+    ),
+}
+
+
+def render(template: str, context: dict, language: str) -> str:
+    try:
+        text = TEMPLATES[template]
+    except KeyError:
+        raise DomainError(f"Unknown message template {template!r}.", code="bad_template") from None
+    with translation.override(language or "zh-hans"):
+        values = {key: str(value) for key, value in context.items()}
+        return str(text) % values
