@@ -240,6 +240,9 @@ class WeeklyHours(models.Model):
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weeklyhours_weekday"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
 
 class HoursException(models.Model):
     """A date with other hours than the weekly schedule (holiday closure, shortened day)."""
@@ -260,6 +263,9 @@ class HoursException(models.Model):
                 name="hoursexception_closed_or_hours",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.date}"
 
 
 class StationFacility(models.Model):
@@ -283,6 +289,9 @@ class StationFacility(models.Model):
             models.Index(fields=["facility", "is_free"], name="stationfacility_filter_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.station_id}:{self.facility_id}"
+
 
 class StationPhoto(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -294,6 +303,9 @@ class StationPhoto(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.caption or str(self.public_id)
 
 
 class AvailabilityUpdate(models.Model):
@@ -320,6 +332,9 @@ class AvailabilityUpdate(models.Model):
             # The site page's history, the TPIMS trend and the 5A "no month without an update" rule.
             models.Index(fields=["station", "-at"], name="availability_station_at_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.at:%Y-%m-%d %H:%M}"
 
 
 class CheckIn(models.Model):
@@ -355,6 +370,9 @@ class CheckIn(models.Model):
             # The driver's timeline and "may this driver review" checks.
             models.Index(fields=["driver", "-at"], name="checkin_driver_at_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.day}"
 
 
 class Review(models.Model):
@@ -407,6 +425,9 @@ class Review(models.Model):
                 condition=models.Q(reply="", status="visible"),
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.average}"
 
     @property
     def average(self) -> float:
@@ -494,6 +515,9 @@ class Assessment(models.Model):
             models.Index(fields=["station", "year", "-created_at"], name="assessment_station_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.year} {self.score} {self.grade}"
+
 
 class OfficialGrade(models.Model):
     """The grade awarded by the grading authority, kept apart from any self-assessment."""
@@ -516,3 +540,6 @@ class OfficialGrade(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["station", "year"], name="officialgrade_once_per_year"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.grade}"
