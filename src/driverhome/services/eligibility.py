@@ -374,6 +374,15 @@ def validate(eligibility) -> dict:
         for key, value in rule.items():
             if key == "rule":
                 continue
+            if key == "urgency":
+                if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
+                    raise DomainError(
+                        _("Rule %(n)s: “urgency” must be a whole number from 0 to 100.")
+                        % {"n": number},
+                        code="bad_rules",
+                    )
+                out[key] = value
+                continue
             if key not in params:
                 raise DomainError(
                     _("Rule %(n)s (%(name)s): unknown parameter “%(key)s”.")
@@ -419,6 +428,8 @@ def evaluate(eligibility: dict, facts: Facts, today: date, *, item_code: str = "
         if hit is None and eligibility.get("match", "all") == "all":
             return None
         if hit is not None:
+            if isinstance(rule.get("urgency"), int):
+                hit.urgency = rule["urgency"]
             hits.append(hit)
     if not hits:
         return None
@@ -475,3 +486,91 @@ def group_by(rows, key) -> dict:
     for row in rows:
         grouped[key(row)].append(row)
     return grouped
+
+
+# --- loading the facts ---------------------------------------------------------------
+
+
+def facts_for_drivers(drivers) -> list[Facts]:
+    """The facts of every driver in ``drivers`` (a queryset) in four queries, whatever their number."""
+    from django.db.models import Count, Max
+
+    from driverhome.drivers.models import FamilyMember, Vehicle
+
+    from .models import ServiceRecord
+
+    rows = list(
+        drivers.values(
+            "pk",
+            "birth_date",
+            "created_at",
+            "residence_type",
+            "tags",
+            "licence_class",
+            "licence_expiry",
+            "qualification_expiry",
+            "social_insurance",
+            "care_broker_id",
+            "employer_id",
+            "party_membership",
+            "union_member",
+        )
+    )
+    if not rows:
+        return []
+    ids = drivers.values("pk")
+    family = group_by(
+        FamilyMember.objects.filter(
+            driver_id__in=ids,
+            relation__in=[FamilyMember.Relation.CHILD, FamilyMember.Relation.SPOUSE],
+        ).values_list("driver_id", "pk", "relation", "name", "birth_date", "employment"),
+        key=lambda r: r[0],
+    )
+    vehicles = dict(
+        Vehicle.objects.filter(driver_id__in=ids)
+        .values("driver_id")
+        .annotate(n=Count("pk"))
+        .values_list("driver_id", "n")
+    )
+    received = group_by(
+        ServiceRecord.objects.filter(driver_id__in=ids)
+        .exclude(outcome=ServiceRecord.Outcome.DECLINED)
+        .values("driver_id", "item__code")
+        .annotate(last=Max("delivered_at"))
+        .values_list("driver_id", "item__code", "last"),
+        key=lambda r: r[0],
+    )
+    out = []
+    for row in rows:
+        pk = row["pk"]
+        members = family.get(pk, [])
+        out.append(
+            Facts(
+                driver_id=pk,
+                birth_date=row["birth_date"],
+                on_file_since=row["created_at"].date() if row["created_at"] else None,
+                residence=row["residence_type"] or "",
+                tags=frozenset(row["tags"] or []),
+                licence_class=row["licence_class"] or "",
+                licence_expires=row["licence_expiry"],
+                certificate_expires=row["qualification_expiry"],
+                social_insurance=row["social_insurance"] or "",
+                has_care_broker=row["care_broker_id"] is not None,
+                has_employer=row["employer_id"] is not None,
+                party_status=row["party_membership"] or "",
+                union_member=bool(row["union_member"]),
+                vehicles=vehicles.get(pk, 0),
+                children=[Person(m[1], m[3], m[4], m[5]) for m in members if m[2] == "child"],
+                spouses=[Person(m[1], m[3], m[4], m[5]) for m in members if m[2] == "spouse"],
+                received={code: _as_date(last) for _d, code, last in received.get(pk, [])},
+            )
+        )
+    return out
+
+
+def _as_date(value) -> date:
+    from django.utils import timezone
+
+    if hasattr(value, "date"):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
