@@ -6,3 +6,8 @@ class EventsConfig(AppConfig):
     name = "driverhome.events"
     label = "events"
     verbose_name = _("Markets and training")
+
+    def ready(self):
+        from .messaging import register_templates
+
+        register_templates()
