@@ -1,0 +1,1 @@
+"""The benchmark suite (``make bench``): harness, runner, load test and the peer products' setup."""

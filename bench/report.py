@@ -1,0 +1,188 @@
+"""Render ``bench/results/*.json`` into the generated sections of ``docs/performance.md``.
+
+The document's prose is written by hand; only the text between
+``<!-- bench:NAME:begin -->`` and ``<!-- bench:NAME:end -->`` is regenerated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+SCALE_ORDER = {"smoke": 0, "beilun": 1, "province": 2}
+ENGINE_ORDER = {"sqlite": 0, "postgresql": 1}
+
+
+def _fmt(value, digits=3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int | float):
+        if value == 0:
+            return "0"
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _scale_key(report: dict):
+    scale = report["scale"]
+    return (
+        SCALE_ORDER.get(scale, 3),
+        report["sizes"]["drivers"],
+        ENGINE_ORDER.get(report["engine"], 9),
+    )
+
+
+def load_reports(results_dir: Path) -> list[dict]:
+    reports = []
+    for path in sorted(results_dir.glob("*.json")):
+        if path.stem.endswith("-partial") or path.stem.startswith("loadtest"):
+            continue
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if "results" in data and "engine" in data:
+            reports.append(data)
+    return sorted(reports, key=_scale_key)
+
+
+def machine_line(machine: dict) -> str:
+    return (
+        f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, "
+        f"{machine.get('ram_gb', '?')} GB RAM; {machine.get('os', '')}; Python {machine.get('python', '')}, "
+        f"Django {machine.get('django', '')}, {machine.get('engine_version', '')}"
+    )
+
+
+def results_section(reports: list[dict]) -> str:
+    if not reports:
+        return "No results yet: run `make bench`."
+    out = []
+    for report in reports:
+        sizes = report["sizes"]
+        out.append(
+            f"### {report['engine']}, scale {report['scale']} — {report['when']}\n\n"
+            f"{sizes['drivers']:,} drivers, {sizes['sites']:,} sites, {sizes['requests']:,} requests, "
+            f"{sizes['services']:,} service records (seed {report['seed']}); synthetic data generated in "
+            f"{_fmt(report.get('synth_seconds'))} s; medians of {report['repeat']} runs.  \n"
+            f"Machine: {machine_line(report['machine'])}.\n"
+        )
+        out.append("| benchmark | figure | ours | baseline | unit | ratio | p50 | p99 | note |")
+        out.append("|---|---|---:|---:|---|---:|---:|---:|---|")
+        for r in report["results"]:
+            ratio = f"{_fmt(r['ratio'])}×" if r.get("ratio") else "—"
+            out.append(
+                f"| {_cell(r['benchmark'])} | {_cell(r['figure'])} | {_fmt(r['ours'])} | "
+                f"{_fmt(r['baseline'])} | {_cell(r['unit'])} | {ratio} | {_fmt(r.get('p50'))} | "
+                f"{_fmt(r.get('p99'))} | {_cell(r.get('note', ''))} |"
+            )
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def growth_section(reports: list[dict]) -> str:
+    """Our figure per benchmark at every scale and engine measured, side by side."""
+    if not reports:
+        return "No results yet."
+    columns = [(r["engine"], r["scale"], r["sizes"]["drivers"]) for r in reports]
+    figures: dict[tuple, dict] = {}
+    order: list[tuple] = []
+    for report in reports:
+        column = (report["engine"], report["scale"], report["sizes"]["drivers"])
+        for r in report["results"]:
+            if r.get("ours") is None:
+                continue
+            key = (r["benchmark"], r["figure"], r["unit"])
+            if key not in figures:
+                figures[key] = {}
+                order.append(key)
+            figures[key][column] = r["ours"]
+    if not order:
+        return "No figures yet."
+    head = " | ".join(f"{engine} {drivers:,} drivers" for engine, _scale, drivers in columns)
+    out = [f"| benchmark | figure | unit | {head} |", "|---|---|---|" + "---:|" * len(columns)]
+    for key in order:
+        cells = " | ".join(_fmt(figures[key].get(column)) for column in columns)
+        out.append(f"| {_cell(key[0])} | {_cell(key[1])} | {_cell(key[2])} | {cells} |")
+    return "\n".join(out)
+
+
+def loadtest_section(results_dir: Path) -> str:
+    rows = []
+    for path in sorted(results_dir.glob("loadtest-*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        rows.append(data)
+    if not rows:
+        return "No load-test results yet: run `make loadtest`."
+    out = []
+    for data in rows:
+        out.append(
+            f"### {data['engine']} — {data['when']}\n\n"
+            f"gunicorn {data['workers']} workers × {data['threads']} threads on 127.0.0.1; "
+            f"data: {data['sizes']['drivers']:,} drivers; machine: {machine_line(data['machine'])}.\n"
+        )
+        out.append(
+            "| stage | clients | target rate | requests | errors | throughput (req/s) | p50 ms | p95 ms | p99 ms |"
+        )
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for stage in data["stages"]:
+            out.append(
+                f"| {_cell(stage['name'])} | {stage['clients']} | {_fmt(stage.get('target_rate'))} | "
+                f"{stage['requests']:,} | {stage['errors']} | {_fmt(stage['throughput'])} | "
+                f"{_fmt(stage['p50_ms'])} | {_fmt(stage['p95_ms'])} | {_fmt(stage['p99_ms'])} |"
+            )
+        out.append("")
+        if data.get("sustained"):
+            s = data["sustained"]
+            out.append(
+                f"Highest rate sustained with zero errors and p99 under 250 ms: **{_fmt(s['throughput'])} req/s** "
+                f"(p99 {_fmt(s['p99_ms'])} ms)."
+            )
+        else:
+            out.append("No stage met zero errors with p99 under 250 ms.")
+        if data.get("by_kind"):
+            out.append("")
+            out.append("| request kind | count | errors | p50 ms | p99 ms |")
+            out.append("|---|---:|---:|---:|---:|")
+            for kind, k in data["by_kind"].items():
+                out.append(
+                    f"| {_cell(kind)} | {k['count']:,} | {k['errors']} | {_fmt(k['p50_ms'])} | {_fmt(k['p99_ms'])} |"
+                )
+        if data.get("consistency"):
+            out.append("")
+            out.append("Consistency checks after the run:")
+            out.append("")
+            for check in data["consistency"]:
+                mark = "ok" if check["ok"] else "FAILED"
+                out.append(f"- {mark}: {_cell(check['check'])} ({_cell(check['detail'])})")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def replace_section(text: str, name: str, body: str) -> str:
+    begin, end = f"<!-- bench:{name}:begin -->", f"<!-- bench:{name}:end -->"
+    block = f"{begin}\n{body}\n{end}"
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
+    if pattern.search(text):
+        return pattern.sub(lambda _m: block, text)
+    return text.rstrip() + f"\n\n{block}\n"
+
+
+def write_performance_doc(doc: Path, results_dir: Path) -> Path:
+    text = doc.read_text() if doc.exists() else "# Performance\n"
+    reports = load_reports(results_dir)
+    text = replace_section(text, "results", results_section(reports))
+    text = replace_section(text, "growth", growth_section(reports))
+    text = replace_section(text, "loadtest", loadtest_section(results_dir))
+    doc.write_text(text.rstrip() + "\n")
+    return doc
