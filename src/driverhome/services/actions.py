@@ -610,6 +610,17 @@ def record_attendance(*, actor, term: CareTerm, day: date, present: set[int]) ->
 
 
 @transaction.atomic
+def create_workshop(*, actor, code, name, organisation, address="") -> Workshop:
+    if Workshop.objects.filter(code=code).exists():
+        raise Conflict(_("A workshop with the code %(code)s exists.") % {"code": code})
+    workshop = Workshop.objects.create(
+        code=code, name=name, organisation=organisation, address=address
+    )
+    audit.record(actor, "workshop.created", workshop, organisation=organisation)
+    return workshop
+
+
+@transaction.atomic
 def add_workshop_member(
     *, actor, workshop: Workshop, spouse, mode: str, joined_on=None, income_before: int = 0
 ) -> WorkshopMember:

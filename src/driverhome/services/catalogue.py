@@ -136,7 +136,7 @@ def load_default_catalogue() -> tuple[int, int]:
     existing = set(ServiceItem.objects.values_list("code", flat=True))
     orgs = {o.code: o for o in Organisation.objects.filter(code__in=set(PROVIDER_ORGS.values()))}
     new_nodes = 0
-    for order, row in enumerate(rows):
+    for row in rows:
         code = row["node_code"]
         if code not in nodes:
             nodes[code] = LifecycleNode.objects.create(

@@ -1,0 +1,156 @@
+"""Forms of the services pages."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import CareerChange, LifecycleNode, ServiceItem, ServiceRecord, WorkshopMember
+
+
+class ItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.label}"
+
+
+def _items():
+    return ServiceItem.objects.filter(is_active=True).select_related("node")
+
+
+class RecordForm(forms.Form):
+    driver = forms.CharField(
+        label=_("Driver (phone, plate or ID number)"),
+        max_length=40,
+        help_text=_("Leave as it is when you came from the driver's page."),
+    )
+    item = ItemChoiceField(label=_("Service item"), queryset=ServiceItem.objects.none())
+    family_member = forms.ChoiceField(label=_("For"), required=False, choices=())
+    delivered_at = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("Where"), max_length=120, required=False)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ServiceRecord.Outcome.choices)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, family=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = _items()
+        self.fields["family_member"].choices = [("", _("The driver himself"))] + [
+            (str(m.public_id), f"{m.get_relation_display()} {m.name}") for m in family
+        ]
+        self.fields["delivered_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+class BulkRecordForm(forms.Form):
+    item = ItemChoiceField(label=_("Service item"), queryset=ServiceItem.objects.none())
+    drivers = forms.CharField(
+        label=_("Drivers"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("One per line: phone number, plate or ID number of everyone who attended."),
+    )
+    delivered_at = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("Where"), max_length=120, required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = _items()
+        self.fields["delivered_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+class ItemForm(forms.Form):
+    node = forms.ModelChoiceField(label=_("Node"), queryset=LifecycleNode.objects.all())
+    name = forms.CharField(label=_("Name"), max_length=80)
+    name_en = forms.CharField(label=_("English name"), max_length=120, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    provider_label = forms.CharField(label=_("Provided by"), max_length=80, required=False)
+    channel = forms.ChoiceField(label=_("Delivered"), choices=ServiceItem.Channel.choices)
+    beneficiary = forms.ChoiceField(label=_("For"), choices=ServiceItem.Beneficiary.choices)
+    eligibility = forms.CharField(
+        label=_("Eligibility rules (JSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "code"}),
+    )
+    eligibility_hint = forms.CharField(
+        label=_("Eligibility (plain words)"), max_length=120, required=False
+    )
+    clause = forms.CharField(label=_("Standard clause"), max_length=120, required=False)
+    base_urgency = forms.IntegerField(label=_("Base urgency"), min_value=0, max_value=100)
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+    def clean_eligibility(self):
+        text = self.cleaned_data["eligibility"].strip()
+        if not text:
+            return {}
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                _("This is not valid JSON: %(error)s") % {"error": exc}
+            ) from None
+
+
+class EnrolForm(forms.Form):
+    child = forms.ChoiceField(label=_("Child"), choices=())
+
+    def __init__(self, *args, children=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].choices = [
+            (str(c.public_id), f"{c.name} · {c.driver.name}") for c in children
+        ]
+
+
+class AttendanceForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class EarningForm(forms.Form):
+    member = forms.ChoiceField(label=_("Member"), choices=())
+    month = forms.DateField(
+        label=_("Month"),
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+    )
+    amount = forms.DecimalField(
+        label=_("Earned (yuan)"), min_value=0, max_digits=9, decimal_places=2
+    )
+    pieces = forms.IntegerField(label=_("Pieces"), min_value=0, required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [
+            (str(m.public_id), f"{m.spouse.name} ({m.get_mode_display()})") for m in members
+        ]
+
+
+class MemberForm(forms.Form):
+    spouse = forms.CharField(
+        label=_("Driver (phone, plate or ID number)"),
+        max_length=40,
+        help_text=_("The driver's spouse on file becomes the member."),
+    )
+    mode = forms.ChoiceField(label=_("Works"), choices=WorkshopMember.Mode.choices)
+    income_before = forms.IntegerField(
+        label=_("Her monthly income before joining (yuan)"), min_value=0, initial=0
+    )
+
+
+class CareerChangeForm(forms.Form):
+    driver = forms.CharField(label=_("Driver (phone, plate or ID number)"), max_length=40)
+    from_job = forms.CharField(label=_("From job"), max_length=120, initial="集卡司机")
+    to_job = forms.CharField(label=_("To job"), max_length=120)
+    new_employer = forms.CharField(label=_("New employer"), max_length=120, required=False)
+    changed_on = forms.DateField(
+        label=_("Changed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    help = forms.ChoiceField(label=_("Help given"), choices=CareerChange.Help.choices)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
