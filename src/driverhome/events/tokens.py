@@ -58,8 +58,8 @@ def event_token_valid(event, token: str) -> bool:
 def event_check_in_url(event) -> str:
     from django.urls import reverse
 
-    path = reverse("events_driver:event-self-check-in", args=[event.code])
-    return f"{settings.SITE_URL.rstrip('/')}{path}?t={event_token(event)}"
+    path = reverse("events_driver:event-self-check-in", args=[event.code, event_token(event)])
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def qr_svg(data: str) -> bytes:
