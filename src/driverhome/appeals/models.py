@@ -117,6 +117,9 @@ class RoutingRule(models.Model):
             models.UniqueConstraint(fields=["category", "area"], name="routing_one_unit_per_area")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.category_id} → {self.unit_id}"
+
 
 class TimeLimit(models.Model):
     """Time limits per type, optionally narrowed to one category (the category row wins)."""
@@ -166,7 +169,11 @@ class AppealQuerySet(ScopedQuerySet):
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if user.role == Role.DRIVER and not user.is_superuser:
-            return self.filter(driver__user=user)
+            # His own requests, and those they were merged into (he follows the survivor).
+            merged_into = Appeal.objects.filter(
+                driver__user=user, merged_into__isnull=False
+            ).values("merged_into")
+            return self.filter(Q(driver__user=user) | Q(pk__in=merged_into))
         path = user.scope_path
         if path is None:
             return self.none()
@@ -252,6 +259,22 @@ class Appeal(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    station = models.ForeignKey(
+        "stations.Station",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appeals",
+        verbose_name=_("Driver's Home"),
+    )
+    event = models.ForeignKey(
+        "events.Event",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appeals",
+        verbose_name=_("event"),
+    )
     organisation = models.ForeignKey(
         "accounts.Organisation",
         on_delete=models.PROTECT,
@@ -387,6 +410,9 @@ class TrackingCounter(models.Model):
     day = models.DateField(unique=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.last}"
+
 
 class Transition(AppendOnly):
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="transitions")
@@ -412,6 +438,9 @@ class Transition(AppendOnly):
             models.Index(fields=["appeal", "at"], name="transition_appeal_idx")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
 
 class Photo(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -422,6 +451,9 @@ class Photo(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return str(self.public_id)
 
 
 class Extension(models.Model):
@@ -456,6 +488,9 @@ class Extension(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.appeal_id} +{self.days}"
+
 
 class ReturnVisit(models.Model):
     class Resolved(models.TextChoices):
@@ -480,6 +515,9 @@ class ReturnVisit(models.Model):
             # One visit per handling round (re-handling starts a new round).
             models.UniqueConstraint(fields=["appeal", "round"], name="visit_one_per_round"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.resolved} {self.satisfaction}"
 
     @property
     def satisfied(self) -> bool:
@@ -513,6 +551,9 @@ class Supervision(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.kind}"
+
 
 class BrokerTransfer(models.Model):
     class Status(models.TextChoices):
@@ -539,6 +580,9 @@ class BrokerTransfer(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.appeal_id} → {self.to_broker_id}"
+
 
 class IdempotencyKey(models.Model):
     """A client's retry key: the same key and body give the first result again."""
@@ -553,6 +597,9 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
 
 
 class Open311Key(models.Model):

@@ -23,6 +23,7 @@ CONSOLE_NAV = [
     ("accounts:org-list", _("Organisations"), (V, A)),
     ("accounts:audit-list", _("Audit log"), (V, A)),
     ("accounts:token-list", _("API tokens"), ALL_STAFF),
+    ("notifications:notice-list", _("My notices"), ALL_STAFF),
 ]
 
 # (url name, label, icon, description) for the driver's home tiles.

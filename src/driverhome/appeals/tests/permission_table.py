@@ -1,0 +1,138 @@
+"""Every page, API operation and Open311 route of the closed loop, and who may use it."""
+
+from tests.permissions import EVERYONE, EVERYONE_LOGGED_IN, STAFF, Check
+
+DRIVERS = frozenset({"driver", "other_driver"})
+OWNER = frozenset({"driver"})
+INTAKE = frozenset({"broker", "site_staff", "supervisor", "admin", "outsider"})
+HOTSPOTS = INTAKE
+# The request is filed in Xiapu, dispatched to the labour bureau, followed by the broker.
+CASE_STAFF = frozenset({"broker", "site_staff", "unit_handler", "supervisor", "admin"})
+SUP_ADMIN = frozenset({"supervisor", "admin"})
+
+
+def _appeal(personas, orgs):
+    from driverhome.appeals.tests.factories import appeal_in_stage
+
+    return appeal_in_stage(personas, orgs, "handling")
+
+
+def _tracking(personas, orgs):
+    return {"tracking_no": _appeal(personas, orgs).tracking_no}
+
+
+def _act(personas, orgs):
+    return {"tracking_no": _appeal(personas, orgs).tracking_no, "action": "supervise"}
+
+
+def _photo(personas, orgs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from driverhome.appeals.photos import store
+    from driverhome.appeals.tests.factories import png_bytes
+
+    appeal = _appeal(personas, orgs)
+    photo = store(appeal, SimpleUploadedFile("p.png", png_bytes(), content_type="image/png"))
+    return {"tracking_no": appeal.tracking_no, "photo_id": photo.public_id}
+
+
+def _driver_file(personas, orgs):
+    from driverhome.appeals.tests.factories import driver_for
+
+    driver_for(personas["driver"], orgs["xiapu"])
+    return {}
+
+
+def _failed_notice(personas, orgs):
+    from driverhome.notifications.models import Notification
+
+    row = Notification.objects.create(
+        phone="13800138000",
+        phone_masked="138****8000",
+        channel="sms",
+        template="appeal.received",
+        text="x",
+        status="failed",
+        attempts=4,
+        organisation=orgs["xiapu"],
+    )
+    return {"pk": row.pk}
+
+
+def _json(**extra):
+    return {"fmt": "json", **extra}
+
+
+def _open311_post(personas, orgs, kwargs):
+    from driverhome.appeals.models import Open311Key
+
+    _key, secret = Open311Key.issue("matrix", orgs["xiapu"])
+    return {
+        "api_key": secret,
+        "service_code": "C03-01",
+        "lat": "29.9",
+        "long": "121.8",
+        "description": "停车场满了",
+    }
+
+
+def _open311_request(personas, orgs):
+    return _json(service_request_id=_appeal(personas, orgs).tracking_no)
+
+
+CHECKS = [
+    # Console pages.
+    Check("appeals:appeal-list", STAFF),
+    Check("appeals:appeal-new", INTAKE),
+    Check(
+        "appeals:appeal-similar", INTAKE, query={"category": "C01-01", "description": "拖欠工资"}
+    ),
+    Check("appeals:hotspot-list", HOTSPOTS),
+    Check("appeals:appeal-detail", CASE_STAFF, setup=_tracking),
+    Check("appeals:appeal-act", SUP_ADMIN, setup=_act, method="POST", data={"note": "请加快"}),
+    Check("appeals:appeal-photo", CASE_STAFF, setup=_photo),
+    # Driver pages.
+    Check("appeals_driver:appeal-new", DRIVERS, setup=_driver_file),
+    Check("appeals_driver:my-appeals", DRIVERS),
+    Check("appeals_driver:appeal-detail", OWNER, setup=_tracking),
+    Check("appeals_driver:appeal-rate", OWNER, setup=_tracking, method="POST", data={}),
+    Check("appeals_driver:appeal-withdraw", OWNER, setup=_tracking, method="POST"),
+    Check("appeals_driver:appeal-photo", OWNER, setup=_photo),
+    Check("appeals_driver:status-lookup", EVERYONE, query={"tracking_no": "BL1", "last4": "1234"}),
+    # Notifications.
+    Check("notifications:notice-list", STAFF),
+    Check("notifications:notice-failed", SUP_ADMIN),
+    Check("notifications:notice-retry", SUP_ADMIN, setup=_failed_notice, method="POST"),
+    # Open311 GeoReport v2: public reads; creating needs an api_key, not a login.
+    Check("open311:discovery", EVERYONE, setup=lambda p, o: _json()),
+    Check("open311:service-list", EVERYONE, setup=lambda p, o: _json()),
+    Check("open311:service-detail", EVERYONE, setup=lambda p, o: _json(service_code="C03-01")),
+    Check("open311:request-list", EVERYONE, setup=lambda p, o: _json()),
+    Check(
+        "open311:request-list",
+        EVERYONE,
+        setup=lambda p, o: _json(),
+        method="POST",
+        data=_open311_post,
+        note="create",
+    ),
+    Check("open311:request-detail", EVERYONE, setup=_open311_request),
+    # API.
+    Check(
+        "POST /api/v1/appeals",
+        DRIVERS | STAFF,
+        setup=_driver_file,
+        data={"category": "C03-01", "description": "停车场没有车位"},
+    ),
+    Check("GET /api/v1/appeals", DRIVERS | STAFF),
+    Check("GET /api/v1/appeals/categories", EVERYONE_LOGGED_IN),
+    Check("GET /api/v1/appeals/figures", STAFF),
+    Check("GET /api/v1/appeals/hotspots", STAFF),
+    Check("GET /api/v1/appeals/{tracking_no}", CASE_STAFF | OWNER, setup=_tracking),
+    Check(
+        "POST /api/v1/appeals/{tracking_no}/actions/{action}",
+        SUP_ADMIN,
+        setup=_act,
+        data={"note": "请加快办理"},
+    ),
+]

@@ -1,0 +1,236 @@
+"""Console pages of the closed loop: list, intake on behalf, detail with every action, hotspots."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from driverhome.accounts.access import role_required, staff_required
+from driverhome.accounts.models import Role, User
+from driverhome.accounts.scoping import get_for_user
+from driverhome.core.errors import DomainError
+from driverhome.core.pagination import paginate
+from driverhome.core.uploads import upload_response
+
+from . import actions, operations, routing, similar
+from .console import waiting_for
+from .forms import FilterForm, RatingForm, StaffIntakeForm
+from .models import Appeal, BrokerTransfer, Category, Extension
+
+INTAKE_ROLES = (Role.BROKER, Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN)
+
+
+def _list_qs(user):
+    return Appeal.objects.for_user(user).select_related(
+        "category", "handling_unit", "organisation", "driver"
+    )
+
+
+@staff_required
+@require_GET
+def appeal_list(request):
+    form = FilterForm(request.GET or None)
+    qs = _list_qs(request.user)
+    order = "-received_at"
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            qs = qs.filter(tracking_no__icontains=data["q"].strip())
+        if data["status"]:
+            qs = qs.filter(status=data["status"])
+        if data["category"]:
+            qs = qs.filter(category__code=data["category"])
+        if data["unit"]:
+            qs = qs.filter(handling_unit__code=data["unit"].strip())
+        if data["overdue"]:
+            qs = qs.overdue()
+            order = "due_at"
+        if data["mine"]:
+            qs = waiting_for(request.user, qs)
+            order = "due_at" if not data["overdue"] else order
+            qs = qs.filter(due_at__isnull=False)
+    page = paginate(qs, order=order, cursor=request.GET.get("cursor"))
+    querystring = request.GET.copy()
+    querystring.pop("cursor", None)
+    return render(
+        request,
+        "appeals/appeal_list.html",
+        {"form": form, "page": page, "now": timezone.now(), "querystring": querystring.urlencode()},
+    )
+
+
+def _driver_lookup(user, text):
+    if not text:
+        return None
+    from driverhome.drivers.lookup import driver_by_phone_or_plate
+
+    return driver_by_phone_or_plate(user, text)
+
+
+@role_required(*INTAKE_ROLES)
+def appeal_new(request):
+    """Staff file a request on a driver's behalf: phone call, walk-in, market desk, paper form."""
+    form = StaffIntakeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        driver = _driver_lookup(request.user, data["driver_lookup"].strip())
+        if data["driver_lookup"] and driver is None:
+            form.add_error("driver_lookup", _("No driver in your area matches this."))
+        elif driver is None and not data["reporter_phone"] and not data["reporter_name"]:
+            form.add_error("reporter_name", _("Name the driver, or at least the caller."))
+        else:
+            try:
+                appeal = actions.file_appeal(
+                    actor=request.user,
+                    driver=driver,
+                    channel=data["channel"],
+                    category=data["category"],
+                    appeal_type=data["appeal_type"] or None,
+                    description=data["description"],
+                    location=form.location(),
+                    address=data["address"],
+                    station=data["station"],
+                    received_at=data["received_at"],
+                    anonymous=data["anonymous"],
+                    reporter_name=data["reporter_name"],
+                    reporter_phone=data["reporter_phone"],
+                    photos=data["photos"],
+                    idempotency_key=data["idempotency_key"],
+                    idempotency_scope=f"staff-form:{request.user.pk}",
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, _("Request %(no)s registered.") % {"no": appeal.tracking_no}
+                )
+                return redirect("appeals:appeal-detail", appeal.tracking_no)
+    return render(request, "appeals/appeal_new.html", {"form": form})
+
+
+@role_required(*INTAKE_ROLES)
+@require_GET
+def appeal_similar(request):
+    """htmx partial on the intake form: open requests like the one being typed."""
+    category = Category.objects.filter(code=request.GET.get("category", "")).first()
+    description = request.GET.get("description", "")[:4000]
+    matches = []
+    if category is not None and len(description.strip()) >= 4:
+        matches = similar.similar_to(
+            Appeal.objects.for_user(request.user).select_related("category"),
+            category=category,
+            description=description,
+        )
+    return render(request, "appeals/_similar.html", {"matches": matches})
+
+
+def _detail_context(request, appeal: Appeal) -> dict:
+    user = request.user
+    hide_driver = appeal.anonymous and user.role == Role.UNIT_HANDLER
+    available = operations.available(appeal, user)
+    context = {
+        "appeal": appeal,
+        "hide_driver": hide_driver,
+        "transitions": appeal.transitions.select_related("actor"),
+        "visits": appeal.visits.select_related("by"),
+        "extensions": appeal.extensions.select_related("requested_by", "decided_by"),
+        "supervisions": appeal.supervisions.select_related("by"),
+        "photos": appeal.photos.all(),
+        "transfers": appeal.transfers.select_related("from_broker", "to_broker"),
+        "duplicates": appeal.duplicates.all(),
+        "available": available,
+        "labels": operations.LABELS,
+        "pending_extension": appeal.extensions.filter(status=Extension.Status.PENDING).first(),
+        "pending_transfer": appeal.transfers.filter(status=BrokerTransfer.Status.PENDING).first(),
+        "rating_form": RatingForm(),
+        "now": timezone.now(),
+    }
+    if "dispatch" in available:
+        context["units"] = routing.handling_units(user)
+        context["suggested"] = routing.suggest_unit(
+            appeal.category, appeal.organisation, appeal.station
+        )
+    if "transfer" in available:
+        context["brokers"] = User.objects.filter(
+            role=Role.BROKER, is_active=True, organisation__path__startswith=_district_path(appeal)
+        ).exclude(pk=appeal.care_broker_id)
+    if "merge" in available:
+        context["similar"] = similar.similar_to(
+            Appeal.objects.for_user(user).select_related("category"),
+            category=appeal.category,
+            description=appeal.description,
+            lat=appeal.lat,
+            lon=appeal.lon,
+            exclude_pk=appeal.pk,
+        )
+    return context
+
+
+def _district_path(appeal: Appeal) -> str:
+    for area in appeal.organisation.ancestors():
+        if area.kind == "district":
+            return area.path
+    return appeal.organisation.path
+
+
+def _get(request, tracking_no):
+    return get_for_user(
+        Appeal.objects.select_related(
+            "category",
+            "handling_unit",
+            "organisation",
+            "driver",
+            "care_broker",
+            "merged_into",
+            "station",
+        ),
+        request.user,
+        tracking_no=tracking_no,
+    )
+
+
+@staff_required
+@require_GET
+def appeal_detail(request, tracking_no):
+    appeal = _get(request, tracking_no)
+    return render(request, "appeals/appeal_detail.html", _detail_context(request, appeal))
+
+
+@staff_required
+@require_POST
+def appeal_act(request, tracking_no, action):
+    appeal = _get(request, tracking_no)
+    if action not in operations.NAMES:
+        raise Http404
+    try:
+        operations.perform(appeal, action, actor=request.user, data=request.POST)
+    except DomainError as exc:
+        appeal = _get(request, tracking_no)
+        context = _detail_context(request, appeal)
+        context["error"] = str(exc)
+        return render(request, "appeals/appeal_detail.html", context, status=exc.status)
+    messages.success(request, _("Done: %(action)s.") % {"action": operations.LABELS[action]})
+    return redirect("appeals:appeal-detail", tracking_no)
+
+
+@staff_required
+@require_GET
+def appeal_photo(request, tracking_no, photo_id):
+    appeal = _get(request, tracking_no)
+    photo = get_object_or_404(appeal.photos, public_id=photo_id)
+    return upload_response(photo.file)
+
+
+@role_required(Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN, Role.BROKER)
+@require_GET
+def hotspot_list(request):
+    try:
+        days = max(1, min(int(request.GET.get("days", 7)), 90))
+    except ValueError:
+        days = 7
+    rows = similar.hotspots(Appeal.objects.for_user(request.user), days=days)
+    return render(request, "appeals/hotspot_list.html", {"rows": rows, "days": days})
