@@ -53,7 +53,7 @@ STATION_FIELDS = [
     "is_active",
 ]
 #: codes that name pages or endpoints beside a site's own
-RESERVED_CODES = {"map", "nearby", "open-data", "new", "feeds", "reviews"}
+RESERVED_CODES = {"map", "nearby", "open-data", "new", "feeds", "reviews", "assessments"}
 
 
 def _validate(station: Station) -> None:
@@ -388,10 +388,15 @@ def _clean_services(services_used) -> list[str]:
     return sorted(set(codes))
 
 
-def check_in(station: Station, driver, *, actor, channel: str, services_used=()) -> CheckIn:
-    """Count a visit. A second check-in the same local day returns the first (adding services used)."""
+def check_in(
+    station: Station, driver, *, actor, channel: str, services_used=(), at: datetime | None = None
+) -> CheckIn:
+    """Count a visit. A second check-in the same local day returns the first (adding services used).
+
+    ``at`` is for imported or demo visits; by default the visit is now.
+    """
     services = _clean_services(services_used)
-    now = timezone.now()
+    now = at or timezone.now()
     day = now.astimezone(station.tz).date()
     try:
         with transaction.atomic():
