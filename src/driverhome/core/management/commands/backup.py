@@ -43,8 +43,25 @@ def sqlite_path(alias: str = "default") -> Path | None:
     return Path(name)
 
 
+def open_sqlite(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A plain connection that knows Django's SQL functions (indexes and constraints use them)."""
+    from django.db.backends.sqlite3._functions import register
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro" if readonly else str(path), uri=readonly)
+    register(conn)
+    return conn
+
+
+def integrity(path: Path) -> str:
+    conn = open_sqlite(path, readonly=True)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def table_counts_sqlite(path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = open_sqlite(path, readonly=True)
     try:
         tables = [
             row[0]
@@ -105,11 +122,7 @@ def online_sqlite_copy(source: Path, target: Path) -> None:
     finally:
         dst.close()
         src.close()
-    check = sqlite3.connect(target)
-    try:
-        result = check.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        check.close()
+    result = integrity(target)
     if result != "ok":
         raise CommandError(f"The copy of the database failed its integrity check: {result}")
 

@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils import timezone
 
-from .backup import FORMAT_VERSION, need_tool, pg_env, sha256, sqlite_path
+from .backup import FORMAT_VERSION, integrity, need_tool, pg_env, sha256, sqlite_path
 
 
 def _safe_members(archive: tarfile.TarFile):
@@ -104,11 +104,7 @@ class Command(BaseCommand):
         )
 
     def _restore_sqlite(self, db_file: Path) -> None:
-        check = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
-        try:
-            result = check.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            check.close()
+        result = integrity(db_file)
         if result != "ok":
             raise CommandError(f"The database in the archive fails its integrity check: {result}")
         target = sqlite_path()
