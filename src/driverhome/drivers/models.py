@@ -171,9 +171,10 @@ class Driver(models.Model):
 
     # Protected identifiers: ciphertext + keyed hash; never in clear in the database.
     id_number = pii.EncryptedTextField(_("ID number"), blank=True, default="")
-    id_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # NULL when there is no value (anonymised files): plain unique indexes, usable by IN lookups.
+    id_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     phone = pii.EncryptedTextField(_("mobile phone"), blank=True, default="")
-    phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    phone_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     phone_last4 = models.CharField(max_length=4, blank=True, default="", db_index=True)
     # Derived from the ID number.
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
@@ -231,16 +232,6 @@ class Driver(models.Model):
     class Meta:
         verbose_name = _("driver")
         verbose_name_plural = _("drivers")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["id_hash"], condition=~Q(id_hash=""), name="driver_id_hash_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["phone_hash"],
-                condition=~Q(phone_hash=""),
-                name="driver_phone_hash_unique",
-            ),
-        ]
         indexes = [
             models.Index(fields=["organisation", "-created_at"], name="driver_org_created_idx"),
             models.Index(fields=["employer"], name="driver_employer_idx"),
@@ -272,11 +263,11 @@ class Driver(models.Model):
             self.birth_date = parsed.birth_date
             self.sex = parsed.sex
         else:
-            self.id_hash = ""
+            self.id_hash = None
 
     def set_phone(self, value: str) -> None:
         self.phone = value
-        self.phone_hash = pii.lookup_hash(value, kind="phone") if value else ""
+        self.phone_hash = pii.lookup_hash(value, kind="phone") if value else None
         self.phone_last4 = value[-4:] if value else ""
 
     def age_on(self, day) -> int | None:

@@ -1,0 +1,810 @@
+"""Importing a roster of drivers from Excel (.xlsx) or CSV, and the template and error report.
+
+How a file goes in:
+
+1. **Read**: python-calamine for spreadsheets (.xlsx/.xls/.ods), the csv module for
+   CSV (UTF-8 with or without BOM, else GB18030). Anything else — or a file without
+   the required header columns — is refused with a clear error before anything is written.
+2. **Validate** every row in Python: ID number (length, birth date, MOD 11-2 check
+   digit), mainland mobile number, plate, employer, residence, licence class;
+   duplicates inside the file; a mobile number already used by another file.
+   A rejected row is reported with its row number, column and reason.
+3. **Match** valid rows to existing files by the ID number's keyed hash: a match is
+   *updated*, anything else *created*.
+4. **Write** in batches of ``BATCH`` rows with ``bulk_create``/``bulk_update``.
+
+Transaction policy: **one transaction per batch**. Good rows land and bad rows are
+reported (a bad row never blocks the others); each batch commits together with the
+job's progress, so the import page can show how far it got, and a failure mid-file
+leaves whole batches and a job that says which rows were written. Re-running the same
+file is safe: rows already written are matched by ID number and updated.
+
+A dry run does steps 1–3 and reports exactly the same outcomes without writing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from driverhome.accounts import audit
+from driverhome.accounts.models import Organisation
+from driverhome.core import idnumber, phone, pii, plates
+
+from .models import Driver, EmploymentHistory, ImportJob, LicenceClass, ResidenceType, Vehicle
+from .search import name_keys
+
+BATCH = 2000
+# SQLite allows 32,766 variables per statement (older builds 999): keep IN lists short.
+IN_CHUNK = 500
+
+# canonical name -> (label, header aliases); the label is the Chinese header of the template.
+COLUMNS = {
+    "name": ("姓名", ("姓名", "name", "司机姓名")),
+    "id_number": ("身份证号", ("身份证号", "身份证号码", "身份证", "id_number", "id number", "id")),
+    "phone": ("手机号", ("手机号", "手机号码", "手机", "联系电话", "phone", "mobile")),
+    "plate": ("车牌号", ("车牌号", "车牌号码", "车牌", "plate")),
+    "employer": ("所属企业", ("所属企业", "企业", "公司", "employer", "company")),
+    "residence": ("居住方式", ("居住方式", "居住", "residence")),
+    "hometown": ("籍贯", ("籍贯", "hometown")),
+    "licence_class": ("驾驶证类型", ("驾驶证类型", "准驾车型", "licence_class", "license_class")),
+}
+REQUIRED = ("name", "id_number", "phone")
+RESIDENCE_WORDS = {
+    "apartment": ResidenceType.APARTMENT,
+    "基地公寓": ResidenceType.APARTMENT,
+    "公寓": ResidenceType.APARTMENT,
+    "rented": ResidenceType.RENTED,
+    "附近租房": ResidenceType.RENTED,
+    "租房": ResidenceType.RENTED,
+    "cab": ResidenceType.CAB,
+    "车上": ResidenceType.CAB,
+    "住车上": ResidenceType.CAB,
+    "驾驶室": ResidenceType.CAB,
+    "local": ResidenceType.LOCAL,
+    "本地": ResidenceType.LOCAL,
+    "本地居民": ResidenceType.LOCAL,
+}
+for _value, _label in ResidenceType.choices:
+    RESIDENCE_WORDS.setdefault(str(_value), _value)
+
+OUTCOME_LABELS = {
+    "created": gettext_lazy("created"),
+    "updated": gettext_lazy("updated"),
+    "rejected": gettext_lazy("rejected"),
+}
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported (not a spreadsheet, no header row ...)."""
+
+
+@dataclass
+class ImportResult:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    dry_run: bool = False
+    # [row, outcome, column label, reason]
+    rows: list[list] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[list]:
+        return [r for r in self.rows if r[1] == "rejected"]
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _decode_text(data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        raise ImportFileError(_("The file is not a spreadsheet (.xlsx) or a CSV file."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(_("The file is not a spreadsheet (.xlsx) or a CSV file."))
+
+
+def read_table(data: bytes, filename: str = "") -> list[list]:
+    """All rows of the first sheet (or the CSV) as lists of cell values, header first."""
+    suffix = Path(filename).suffix.lower()
+    is_zip = data[:4] == b"PK\x03\x04"
+    is_ole = data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    if is_zip or is_ole or suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        from python_calamine import CalamineWorkbook
+
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            sheet = workbook.get_sheet_by_index(0)
+            rows = sheet.to_python(skip_empty_area=False)
+        except Exception:  # noqa: BLE001 - calamine raises several types for a broken file
+            raise ImportFileError(
+                _(
+                    "The file could not be read as a spreadsheet. Save it as .xlsx or CSV and try again."
+                )
+            ) from None
+        return rows
+    text = _decode_text(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return list(csv.reader(io.StringIO(text), dialect))
+
+
+def map_headers(header: list) -> dict[str, int]:
+    """canonical column -> index; raises ImportFileError when a required column is missing."""
+    lookup = {}
+    for canonical, (_label, aliases) in COLUMNS.items():
+        for alias in aliases:
+            lookup[alias.lower()] = canonical
+    mapping: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        key = str(cell or "").strip().lower().replace("*", "").strip()
+        canonical = lookup.get(key)
+        if canonical and canonical not in mapping:
+            mapping[canonical] = index
+    missing = [COLUMNS[c][0] for c in REQUIRED if c not in mapping]
+    if missing:
+        raise ImportFileError(
+            _("The first row must hold the column headers; missing: %(columns)s.")
+            % {"columns": ", ".join(missing)}
+        )
+    return mapping
+
+
+def _text(value) -> str:
+    if type(value) is str:
+        return value.strip()
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# --- validating ------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    number: int
+    name: str
+    id_number: str
+    id_hash: str
+    birth_date: date
+    sex: str
+    phone: str
+    phone_hash: str
+    plate: str = ""
+    new_energy: bool = False
+    employer_id: int | None = None
+    residence: str = ""
+    hometown: str = ""
+    licence_class: str = ""
+
+
+def _companies() -> dict[str, int]:
+    names: dict[str, int] = {}
+    for pk, name, short in Organisation.objects.filter(
+        kind=Organisation.Kind.LOGISTICS_COMPANY, is_active=True
+    ).values_list("pk", "name", "short_name"):
+        names[name] = pk
+        if short:
+            names.setdefault(short, pk)
+    return names
+
+
+def validate_rows(table: list[list], mapping: dict[str, int], result: ImportResult) -> list[Row]:
+    label = {c: COLUMNS[c][0] for c in COLUMNS}
+    licence_classes = frozenset(LicenceClass.values)
+    companies = _companies() if "employer" in mapping else {}
+    seen_ids: dict[str, int] = {}
+    seen_phones: dict[str, int] = {}
+    good: list[Row] = []
+    width = max(mapping.values()) + 1
+    lookup_hash = pii.lookup_hash
+    reject = result.rows.append
+    for offset, raw in enumerate(table[1:]):
+        number = offset + 2  # spreadsheet row number: the header is row 1
+        if len(raw) < width:
+            raw = list(raw) + [None] * (width - len(raw))
+        cells = {c: _text(raw[i]) for c, i in mapping.items()}
+        if not any(cells.values()):
+            continue  # an empty row is skipped, not counted
+        result.total += 1
+        errors = []
+        name = cells["name"]
+        if not name:
+            errors.append((label["name"], _("A name is required.")))
+        elif len(name) > 60:
+            errors.append((label["name"], _("The name is longer than 60 characters.")))
+        parsed = None
+        if not cells["id_number"]:
+            errors.append((label["id_number"], _("An ID number is required.")))
+        else:
+            try:
+                parsed = idnumber.parse(cells["id_number"])
+            except idnumber.InvalidIdNumber as exc:
+                errors.append((label["id_number"], _(str(exc))))
+        mobile = ""
+        if not cells["phone"]:
+            errors.append((label["phone"], _("A mobile number is required.")))
+        else:
+            try:
+                mobile = phone.parse_mobile(cells["phone"])
+            except phone.InvalidPhone:
+                errors.append(
+                    (
+                        label["phone"],
+                        _("Not a valid mainland mobile number (11 digits starting with 1)."),
+                    )
+                )
+        plate, new_energy = "", False
+        if cells.get("plate"):
+            try:
+                plate, new_energy = plates.parse(cells["plate"])
+            except plates.InvalidPlate:
+                errors.append(
+                    (
+                        label["plate"],
+                        _(
+                            "Not a mainland plate (e.g. 浙B12345, or 8 characters for new-energy vehicles)."
+                        ),
+                    )
+                )
+        employer_id = None
+        if cells.get("employer"):
+            employer_id = companies.get(cells["employer"])
+            if employer_id is None:
+                errors.append(
+                    (
+                        label["employer"],
+                        _("Unknown company “%(name)s”: register the company first.")
+                        % {"name": cells["employer"][:60]},
+                    )
+                )
+        residence = ""
+        if cells.get("residence"):
+            residence = RESIDENCE_WORDS.get(cells["residence"].lower(), "")
+            if not residence:
+                errors.append(
+                    (label["residence"], _("Use one of: 基地公寓, 附近租房, 住车上, 本地."))
+                )
+        licence = cells.get("licence_class", "").upper()
+        if licence and licence not in licence_classes:
+            errors.append((label["licence_class"], _("Use a licence class such as A2 or B2.")))
+        id_hash = phone_hash = ""
+        if parsed is not None:
+            id_hash = lookup_hash(parsed.number, kind="id")
+            first = seen_ids.get(id_hash)
+            if first is not None:
+                errors.append(
+                    (
+                        label["id_number"],
+                        _("The same ID number is already in row %(row)s of this file.")
+                        % {"row": first},
+                    )
+                )
+            else:
+                seen_ids[id_hash] = number
+        if mobile:
+            phone_hash = lookup_hash(mobile, kind="phone")
+            first = seen_phones.get(phone_hash)
+            if first is not None:
+                errors.append(
+                    (
+                        label["phone"],
+                        _("The same mobile number is already in row %(row)s of this file.")
+                        % {"row": first},
+                    )
+                )
+            else:
+                seen_phones[phone_hash] = number
+        if errors:
+            for column, reason in errors:
+                reject([number, "rejected", column, str(reason)])
+            continue
+        good.append(
+            Row(
+                number=number,
+                name=name,
+                id_number=parsed.number,
+                id_hash=id_hash,
+                birth_date=parsed.birth_date,
+                sex=parsed.sex,
+                phone=mobile,
+                phone_hash=phone_hash,
+                plate=plate,
+                new_energy=new_energy,
+                employer_id=employer_id,
+                residence=residence,
+                hometown=cells.get("hometown", "")[:60],
+                licence_class=licence,
+            )
+        )
+    return good
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def match_existing(rows: list[Row], organisation: Organisation, result: ImportResult):
+    """Split into (to create, to update: [(row, existing values)]); reject conflicts."""
+    by_id: dict[str, dict] = {}
+    for chunk in _chunks([r.id_hash for r in rows], IN_CHUNK):
+        for values in Driver.objects.filter(id_hash__in=chunk).values(
+            "pk",
+            "id_hash",
+            "phone_hash",
+            "organisation__path",
+            "employer_id",
+            "residence_type",
+            "hometown",
+            "licence_class",
+            "anonymised_at",
+        ):
+            by_id[values["id_hash"]] = values
+    phone_owner: dict[str, str] = {}
+    for chunk in _chunks([r.phone_hash for r in rows], IN_CHUNK):
+        for phone_hash, id_hash in Driver.objects.filter(phone_hash__in=chunk).values_list(
+            "phone_hash", "id_hash"
+        ):
+            phone_owner[phone_hash] = id_hash
+    label_id, label_phone = COLUMNS["id_number"][0], COLUMNS["phone"][0]
+    create, update, keep = [], [], []
+    for row in rows:
+        existing = by_id.get(row.id_hash)
+        owner = phone_owner.get(row.phone_hash)
+        if owner is not None and owner != row.id_hash:
+            result.rows.append(
+                [
+                    row.number,
+                    "rejected",
+                    label_phone,
+                    _("This mobile number is on another driver's file."),
+                ]
+            )
+            continue
+        if existing is None:
+            create.append(row)
+            keep.append([row.number, "created", "", ""])
+        elif not existing["organisation__path"].startswith(organisation.path):
+            result.rows.append(
+                [
+                    row.number,
+                    "rejected",
+                    label_id,
+                    _(
+                        "This driver's file is held by another organisation; ask them to transfer it."
+                    ),
+                ]
+            )
+        else:
+            update.append((row, existing))
+            keep.append([row.number, "updated", "", ""])
+    result.rows.extend(keep)
+    return create, update
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+class _Inserter:
+    """``executemany`` of plain tuples into one model's table, SQL built from the model's metadata.
+
+    ``bulk_create`` spends most of its time compiling one parameter per field per
+    object; an import writes tens of thousands of rows with the same shape, so the
+    statement is built once and the values are prepared per column: protected fields
+    are encrypted exactly as ``EncryptedTextField`` does, dates, UUIDs and JSON go
+    through the field's own ``get_db_prep_save``, and missing columns get the
+    field's default once.
+    """
+
+    def __init__(self, model, given: list[str], constants: dict | None = None):
+        self.model = model
+        constants = constants or {}
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.given = given
+        self.fields = fields
+        quote = connection.ops.quote_name
+        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - identifiers from metadata
+            quote(model._meta.db_table),
+            ", ".join(quote(f.column) for f in fields),
+            ", ".join(["%s"] * len(fields)),
+        )
+        index = {name: i for i, name in enumerate(given)}
+        self.plan = []
+        for f in fields:
+            if f.attname in index:
+                self.plan.append((index[f.attname], self._converter(f)))
+            elif f.attname in constants:
+                self.plan.append((None, f.get_db_prep_save(constants[f.attname], connection)))
+            else:
+                self.plan.append((None, f.get_db_prep_save(f.get_default(), connection)))
+
+    @staticmethod
+    def _converter(f):
+        if isinstance(f, pii.EncryptedTextField):
+            encrypt = pii.encrypt
+            return lambda v: encrypt(v) if v else v
+        internal = f.get_internal_type()
+        if internal == "UUIDField" and not connection.features.has_native_uuid_field:
+            return lambda v: v.hex
+        if internal == "DateField":
+            adapt = connection.ops.adapt_datefield_value
+            return adapt
+        if internal in ("DateTimeField", "JSONField"):
+            return lambda v: f.get_db_prep_save(v, connection)
+        return None
+
+    def rows(self, values: list[tuple]) -> list[tuple]:
+        plan = self.plan
+        out = []
+        for row in values:
+            record = []
+            for position, how in plan:
+                if position is None:
+                    record.append(how)
+                elif how is None:
+                    record.append(row[position])
+                else:
+                    record.append(how(row[position]))
+            out.append(tuple(record))
+        return out
+
+    def execute(self, values: list[tuple]) -> None:
+        if not values:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(self.sql, self.rows(values))
+
+
+_DRIVER_COLUMNS = [
+    "public_id",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "organisation_id",
+    "employer_id",
+    "id_number",
+    "id_hash",
+    "phone",
+    "phone_hash",
+    "phone_last4",
+    "birth_date",
+    "sex",
+    "residence_type",
+    "hometown",
+    "licence_class",
+]
+
+
+def _driver_ids(id_hashes: list[str]) -> dict[str, int]:
+    ids = {}
+    for chunk in _chunks(id_hashes, IN_CHUNK):
+        ids.update(Driver.objects.filter(id_hash__in=chunk).values_list("id_hash", "pk"))
+    return ids
+
+
+def _update_many(model, attnames: list[str], rows: list[tuple]) -> None:
+    """``UPDATE ... SET a = %s, b = %s WHERE pk = %s`` for every row (values already prepared)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(model._meta.get_field(n).column)} = %s" for n in attnames)
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - identifiers from metadata
+        quote(model._meta.db_table), columns, quote(model._meta.pk.column)
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _write_batch(create: list[Row], update: list, organisation: Organisation, now, today) -> None:
+    updated_at = Driver._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    org_id = organisation.pk
+    default_residence = ResidenceType.RENTED
+    drivers = []
+    for row in create:
+        pinyin, initials = name_keys(row.name)
+        drivers.append(
+            (
+                uuid.uuid4(),
+                row.name,
+                pinyin,
+                initials,
+                org_id,
+                row.employer_id,
+                row.id_number,
+                row.id_hash,
+                row.phone,
+                row.phone_hash,
+                row.phone[-4:],
+                row.birth_date,
+                row.sex,
+                row.residence or default_residence,
+                row.hometown,
+                row.licence_class,
+            )
+        )
+    _Inserter(Driver, _DRIVER_COLUMNS, {"created_at": now, "updated_at": now}).execute(drivers)
+    needs_ids = [r.id_hash for r in create if r.plate or r.employer_id]
+    new_ids = _driver_ids(needs_ids) if needs_ids else {}
+    vehicles = [
+        (uuid.uuid4(), new_ids[r.id_hash], r.plate, r.new_energy) for r in create if r.plate
+    ]
+    history = [(new_ids[r.id_hash], r.employer_id, today) for r in create if r.employer_id]
+    if update:
+        changed = []
+        employer_moves = []
+        for row, old in update:
+            pinyin, initials = name_keys(row.name)
+            employer_id = row.employer_id or old["employer_id"]
+            if employer_id != old["employer_id"]:
+                employer_moves.append((old["pk"], employer_id))
+            changed.append(
+                (
+                    row.name,
+                    pinyin,
+                    initials,
+                    pii.encrypt(row.phone),
+                    row.phone_hash,
+                    row.phone[-4:],
+                    employer_id,
+                    row.residence or old["residence_type"],
+                    row.hometown or old["hometown"],
+                    row.licence_class or old["licence_class"],
+                    updated_at,
+                    old["pk"],
+                )
+            )
+        _update_many(
+            Driver,
+            [
+                "name",
+                "name_pinyin",
+                "name_initials",
+                "phone",
+                "phone_hash",
+                "phone_last4",
+                "employer_id",
+                "residence_type",
+                "hometown",
+                "licence_class",
+                "updated_at",
+            ],
+            changed,
+        )
+        if employer_moves:
+            moved = [pk for pk, _e in employer_moves]
+            for chunk in _chunks(moved, IN_CHUNK):
+                EmploymentHistory.objects.filter(driver_id__in=chunk, ended_on__isnull=True).update(
+                    ended_on=today
+                )
+            history.extend((pk, e, today) for pk, e in employer_moves)
+        plated = {old["pk"]: row for row, old in update if row.plate}
+        if plated:
+            have = set()
+            for chunk in _chunks(list(plated), IN_CHUNK):
+                have.update(
+                    Vehicle.objects.filter(driver_id__in=chunk).values_list("driver_id", "plate")
+                )
+            vehicles.extend(
+                (uuid.uuid4(), pk, r.plate, r.new_energy)
+                for pk, r in plated.items()
+                if (pk, r.plate) not in have
+            )
+    _Inserter(
+        Vehicle, ["public_id", "driver_id", "plate", "new_energy"], {"created_at": now}
+    ).execute(vehicles)
+    _Inserter(EmploymentHistory, ["driver_id", "employer_id", "started_on"]).execute(history)
+
+
+def run_import(
+    data: bytes,
+    *,
+    filename: str,
+    organisation: Organisation,
+    actor=None,
+    dry_run: bool = False,
+    job: ImportJob | None = None,
+    progress=None,
+) -> ImportResult:
+    """Import one file. ``progress(done, total)`` is called after each batch."""
+    result = ImportResult(dry_run=dry_run)
+    table = read_table(data, filename)
+    if not table:
+        raise ImportFileError(_("The file is empty."))
+    mapping = map_headers(table[0])
+    rows = validate_rows(table, mapping, result)
+    create, update = match_existing(rows, organisation, result)
+    result.created, result.updated = len(create), len(update)
+    result.rejected = len({r[0] for r in result.errors})
+    result.rows.sort(key=lambda r: r[0])
+    total = len(create) + len(update)
+    if job is not None:
+        ImportJob.objects.filter(pk=job.pk).update(
+            total_rows=max(total, 1), status=ImportJob.Status.RUNNING
+        )
+    if dry_run:
+        if progress:
+            progress(total, total)
+        return result
+    now, today = timezone.now(), timezone.localdate()
+    done = 0
+    work = [("c", r) for r in create] + [("u", r) for r in update]
+    for batch in _chunks(work, BATCH):
+        with transaction.atomic():
+            _write_batch(
+                [r for kind, r in batch if kind == "c"],
+                [r for kind, r in batch if kind == "u"],
+                organisation,
+                now,
+                today,
+            )
+            done += len(batch)
+            if job is not None:
+                ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+        if progress:
+            progress(done, total)
+    with transaction.atomic():
+        audit.record(
+            actor,
+            "driver.import",
+            job,
+            object_type="drivers.importjob" if job is None else None,
+            object_id=filename[:64] if job is None else None,
+            organisation=organisation,
+            changes={
+                "created": [None, result.created],
+                "updated": [None, result.updated],
+                "rejected": [None, result.rejected],
+            },
+            note=filename[:200],
+        )
+    return result
+
+
+# --- the page's background job ------------------------------------------------------------------
+
+
+def _job_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def start_job(job: ImportJob, data: bytes) -> None:
+    """Keep the upload encrypted on disk and run the import now (tests) or in a thread."""
+    path = _job_dir() / f"{job.public_id}.bin"
+    path.write_bytes(pii.fernet().encrypt(data))
+    if settings.JOBS_IMMEDIATE:
+        execute_job(job.pk)
+        return
+    import threading
+
+    def work():
+        try:
+            execute_job(job.pk)
+        finally:
+            connection.close()
+
+    transaction.on_commit(lambda: threading.Thread(target=work, daemon=True).start())
+
+
+def execute_job(job_pk: int) -> None:
+    job = ImportJob.objects.select_related("organisation", "created_by").get(pk=job_pk)
+    path = _job_dir() / f"{job.public_id}.bin"
+    try:
+        data = pii.fernet().decrypt(path.read_bytes())
+        result = run_import(
+            data,
+            filename=job.filename,
+            organisation=job.organisation,
+            actor=job.created_by,
+            dry_run=job.dry_run,
+            job=job,
+        )
+    except ImportFileError as exc:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now()
+        )
+        return
+    except Exception:  # noqa: BLE001 - the job must say it failed; the log has the traceback
+        import logging
+
+        logging.getLogger(__name__).exception("import %s failed", job.public_id)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED,
+            error=_("The import stopped because of an internal error; rows written so far stay."),
+            finished_at=timezone.now(),
+        )
+        return
+    finally:
+        path.unlink(missing_ok=True)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.DONE,
+        total_rows=result.total,
+        processed_rows=result.total,
+        created_count=result.created,
+        updated_count=result.updated,
+        rejected_count=result.rejected,
+        results=result.rows,
+        finished_at=timezone.now(),
+    )
+
+
+# --- template and report --------------------------------------------------------------------------
+
+
+def template_xlsx() -> bytes:
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    bold = book.add_format({"bold": True, "bg_color": "#F2F2F2"})
+    text = book.add_format({"num_format": "@"})
+    sheet = book.add_worksheet(_("Drivers"))
+    for col, canonical in enumerate(COLUMNS):
+        header = COLUMNS[canonical][0] + (" *" if canonical in REQUIRED else "")
+        sheet.write(0, col, header, bold)
+        sheet.set_column(col, col, 22 if canonical in ("id_number", "employer") else 14, text)
+    notes = book.add_worksheet(_("Instructions"))
+    notes.set_column(0, 0, 16)
+    notes.set_column(1, 1, 18)
+    notes.set_column(2, 2, 70)
+    notes.write_row(0, 0, [_("Column"), _("English header"), _("What to enter")], bold)
+    help_text = {
+        "name": _("Required. The driver's name as on the ID card."),
+        "id_number": _("Required. 18 characters; enter as text so Excel keeps every digit."),
+        "phone": _("Required. Mainland mobile number, 11 digits."),
+        "plate": _("Optional. E.g. 浙B12345; new-energy plates have 8 characters."),
+        "employer": _("Optional. The logistics company's registered name."),
+        "residence": _("Optional. 基地公寓, 附近租房, 住车上 or 本地."),
+        "hometown": _("Optional. Province and city."),
+        "licence_class": _("Optional. A1, A2, A3, B1, B2, C1 or C2."),
+    }
+    for row, canonical in enumerate(COLUMNS, start=1):
+        notes.write_row(row, 0, [COLUMNS[canonical][0], canonical, str(help_text[canonical])])
+    book.close()
+    return out.getvalue()
+
+
+def report_xlsx(rows: list[list], *, only_errors: bool = False) -> bytes:
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": True})
+    bold = book.add_format({"bold": True})
+    sheet = book.add_worksheet(_("Import results"))
+    sheet.set_column(0, 1, 10)
+    sheet.set_column(2, 2, 14)
+    sheet.set_column(3, 3, 70)
+    sheet.write_row(0, 0, [_("Row"), _("Outcome"), _("Column"), _("Reason")], bold)
+    line = 1
+    for number, outcome, column, reason in rows:
+        if only_errors and outcome != "rejected":
+            continue
+        sheet.write_row(
+            line, 0, [number, str(OUTCOME_LABELS.get(outcome, outcome)), column, reason]
+        )
+        line += 1
+    book.close()
+    return out.getvalue()

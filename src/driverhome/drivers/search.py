@@ -1,0 +1,88 @@
+"""Finding a driver: name, pinyin, initials, plate, last four phone digits, full ID or phone number.
+
+Every kind of query is an index lookup, so it stays fast on a million files:
+
+* the name's full pinyin (``zhangwei``) and initials (``zw``) are stored in indexed
+  columns when the name is written (``name_keys``), and matched by prefix;
+* a plate is matched by prefix on ``Vehicle.plate`` (indexed);
+* four digits are matched on ``phone_last4`` (indexed);
+* a full ID or phone number is turned into its keyed hash and matched exactly
+  (``id_hash`` / ``phone_hash``, unique indexes) — the clear value is never compared.
+
+Prefix matches are written as a range (``>= prefix`` and ``< prefix + U+FFFF``),
+which uses the B-tree index on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from django.db.models import Q, QuerySet
+from pypinyin import lazy_pinyin
+
+from driverhome.core import idnumber, phone, pii, plates
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
+_HIGH = "\uffff"
+
+
+@lru_cache(maxsize=100_000)
+def name_keys(name: str) -> tuple[str, str]:
+    """``张伟`` -> ``("zhangwei", "zw")``; letters in the name are kept, other signs dropped."""
+    syllables = [s.lower() for s in lazy_pinyin(name or "", errors="ignore") if s.strip()]
+    syllables = ["".join(ch for ch in s if ch.isalnum()) for s in syllables]
+    syllables = [s for s in syllables if s]
+    full = "".join(syllables)[:120]
+    initials = "".join(s[0] for s in syllables)[:30]
+    return full, initials
+
+
+def _prefix(field: str, value: str) -> Q:
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + _HIGH})
+
+
+def classify(text: str) -> tuple[str, str]:
+    """What the search text looks like: (kind, normalised value)."""
+    value = "".join(str(text or "").split())
+    if not value:
+        return "empty", ""
+    if _ID_SHAPE.match(value):
+        return "id", idnumber.normalise(value)
+    digits = phone.normalise(value)
+    if digits.isdigit():
+        if len(digits) == 11:
+            return "phone", digits
+        if len(digits) == 4:
+            return "last4", digits
+        return "digits", digits
+    if plates.looks_like_plate(value) and len(value) >= 2 and not _CJK.match(value[1]):
+        return "plate", plates.normalise(value)
+    if _CJK.search(value):
+        return "name", value
+    letters = "".join(ch for ch in value.lower() if ch.isalnum())
+    return "pinyin", letters
+
+
+def find_drivers(queryset: QuerySet, text: str) -> QuerySet:
+    """Narrow ``queryset`` (already scoped with ``for_user``) to the drivers matching ``text``."""
+    from .models import Vehicle
+
+    kind, value = classify(text)
+    if kind == "empty":
+        return queryset
+    if kind == "id":
+        return queryset.filter(id_hash=pii.lookup_hash(value, kind="id"))
+    if kind == "phone":
+        return queryset.filter(phone_hash=pii.lookup_hash(value, kind="phone"))
+    if kind == "last4":
+        return queryset.filter(phone_last4=value)
+    if kind == "plate":
+        vehicles = Vehicle.objects.filter(_prefix("plate", value)).values("driver_id")
+        return queryset.filter(pk__in=vehicles)
+    if kind == "name":
+        return queryset.filter(_prefix("name", value))
+    if kind == "pinyin" and value:
+        return queryset.filter(_prefix("name_pinyin", value) | _prefix("name_initials", value))
+    return queryset.none()
