@@ -57,7 +57,8 @@ def machine_line(machine: dict) -> str:
     return (
         f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, "
         f"{machine.get('ram_gb', '?')} GB RAM; {machine.get('os', '')}; Python {machine.get('python', '')}, "
-        f"Django {machine.get('django', '')}, {machine.get('engine_version', '')}"
+        f"Django {machine.get('django', '')}, {machine.get('engine_version', '')}; "
+        f"load average at start {machine.get('load_average')}"
     )
 
 

@@ -137,6 +137,7 @@ def prepare(args) -> tuple[str, dict, str, dict, Path]:
         "DJANGO_SETTINGS_MODULE": "bench.benchsite.settings",
         "DRIVERHOME_DATA_DIR": str(workdir / "data"),
         "DRIVERHOME_ENV": "development",
+        "DRIVERHOME_DEBUG": "0",  # no per-request static-file rescans, no debug pages
         "DRIVERHOME_RATE_LIMITS": "0",
         "DRIVERHOME_LOG_LEVEL": "WARNING",
         "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
@@ -199,7 +200,12 @@ def machine_info(engine: str) -> dict:
                 ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
     except OSError:
         pass
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
     info = {
+        "load_average": load,  # other work on the machine while measuring
         "cpu": cpu,
         "cores": os.cpu_count(),
         "ram_gb": ram_gb,

@@ -19,7 +19,7 @@ from driverhome.core.modules import optional_import
 
 from .progress import Progress
 
-GENERATORS = ["accounts", "stations", "drivers", "services", "appeals", "events"]
+GENERATORS = ["accounts", "stations", "drivers", "visits", "services", "appeals", "events"]
 
 
 @dataclass

@@ -9,7 +9,9 @@ fields are encrypted and JSON, dates and UUIDs stored as the application reads t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from datetime import UTC
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -52,6 +54,31 @@ def reset_sequences(*model_list) -> None:
             cursor.execute(sql)
 
 
+def _sqlite_datetime(value):
+    # As Django stores it on SQLite: naive UTC, ``str(datetime)``.
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return str(value)
+
+
+def _converter(f):
+    """A fast conversion for Django's own scalar fields; the field's own for anything else."""
+    internal = f.get_internal_type()
+    own = type(f).__module__.startswith("django.")
+    if own and internal in _PLAIN:
+        return None
+    sqlite = connection.vendor == "sqlite"
+    if own and internal == "DateTimeField":
+        return _sqlite_datetime if sqlite else None
+    if own and internal == "DateField":
+        return str if sqlite else None
+    if own and internal == "UUIDField":
+        return (lambda v: v.hex) if sqlite else None
+    if own and internal == "JSONField" and f.encoder is None:
+        return lambda v: json.dumps(v)
+    return lambda v: f.get_db_prep_save(v, connection)
+
+
 class Inserter:
     """``Inserter(Model).write(rows)``: insert dict rows in batches; returns how many."""
 
@@ -67,8 +94,7 @@ class Inserter:
         self._converters = []
         self._defaults = []
         for f in self.fields:
-            plain = f.get_internal_type() in _PLAIN and type(f).__module__.startswith("django.")
-            self._converters.append(None if plain else f)
+            self._converters.append(_converter(f))
             if f.has_default() and callable(f.default):
                 self._defaults.append(("call", f))
             else:
@@ -88,7 +114,7 @@ class Inserter:
             else:
                 value = default
             if conv is not None and value is not None:
-                value = conv.get_db_prep_save(value, connection)
+                value = conv(value)
             out.append(value)
         return tuple(out)
 
