@@ -510,9 +510,8 @@ def _update_many(model, attnames: list[str], rows: list[tuple]) -> None:
     """``UPDATE ... SET a = %s, b = %s WHERE pk = %s`` for every row (values already prepared)."""
     quote = connection.ops.quote_name
     columns = ", ".join(f"{quote(model._meta.get_field(n).column)} = %s" for n in attnames)
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - identifiers from metadata
-        quote(model._meta.db_table), columns, quote(model._meta.pk.column)
-    )
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    sql = f"UPDATE {table} SET {columns} WHERE {pk} = %s"  # noqa: S608 - identifiers from metadata
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
