@@ -582,12 +582,12 @@ def waitlist_position(registration: Registration) -> int | None:
     return ahead.count() + 1
 
 
-def _fill_free_places(event: Event, *, actor) -> list[Registration]:
+def _fill_free_places(event: Event, *, actor, now=None) -> list[Registration]:
     """Offer free places to the waiting list, first come first served. Call with the event locked."""
     if event.status != Event.Status.SCHEDULED:
         return []
     promoted = []
-    now = timezone.now()
+    now = now or timezone.now()
     while event.capacity is None or places_taken(event) < event.capacity:
         first = (
             Registration.objects.filter(event=event, status=Registration.Status.WAITLISTED)
@@ -677,7 +677,7 @@ def expire_registrations(*, now=None) -> int:
                 reason="not confirmed in time",
             )
             tell_driver(registration.driver, "events.registration_expired", _event_context(event))
-            _fill_free_places(event, actor=None)
+            _fill_free_places(event, actor=None, now=now)
             expired += 1
     return expired
 
