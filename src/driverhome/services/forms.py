@@ -16,6 +16,12 @@ class ItemChoiceField(forms.ModelChoiceField):
         return f"{obj.code} {obj.label}"
 
 
+def _stations():
+    from driverhome.stations.models import Station
+
+    return Station.objects.order_by("name")
+
+
 def _items():
     return ServiceItem.objects.filter(is_active=True).select_related("node")
 
@@ -31,6 +37,9 @@ class RecordForm(forms.Form):
     delivered_at = forms.DateTimeField(
         label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+    station = forms.ModelChoiceField(
+        label=_("Driver's Home"), queryset=None, required=False, empty_label=_("Elsewhere")
+    )
     place = forms.CharField(label=_("Where"), max_length=120, required=False)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=ServiceRecord.Outcome.choices)
     notes = forms.CharField(
@@ -40,6 +49,7 @@ class RecordForm(forms.Form):
     def __init__(self, *args, family=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = _items()
+        self.fields["station"].queryset = _stations()
         self.fields["family_member"].choices = [("", _("The driver himself"))] + [
             (str(m.public_id), f"{m.get_relation_display()} {m.name}") for m in family
         ]

@@ -174,6 +174,22 @@ class ServiceRecord(models.Model):
     )
     delivered_at = models.DateTimeField(_("delivered"), default=timezone.now)
     place = models.CharField(_("place"), max_length=120, blank=True)
+    station = models.ForeignKey(
+        "stations.Station",
+        verbose_name=_("Driver's Home"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_records",
+    )
+    event = models.ForeignKey(
+        "events.Event",
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_records",
+    )
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

@@ -281,6 +281,7 @@ def record_new(request):
                     item=data["item"],
                     family_member=member,
                     delivered_at=data["delivered_at"],
+                    station=data["station"],
                     place=data["place"],
                     outcome=data["outcome"],
                     notes=data["notes"],
