@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from driverhome.accounts.models import Organisation, Role, User
+
+from .models import (
+    Consent,
+    FamilyMember,
+    LicenceClass,
+    PartyMembership,
+    ResidenceType,
+    SocialInsurance,
+    Tag,
+    Vehicle,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class DriverFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Name, pinyin, initials, plate, last 4 digits, ID number")}
+        ),
+    )
+    residence = forms.ChoiceField(
+        label=_("Residence"), required=False, choices=[("", _("All"))] + ResidenceType.choices
+    )
+    tag = forms.ChoiceField(label=_("Tag"), required=False, choices=[("", _("All"))] + Tag.choices)
+    mine = forms.BooleanField(label=_("Only my caseload"), required=False)
+
+
+def companies():
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.LOGISTICS_COMPANY, is_active=True
+    ).order_by("name")
+
+
+class DriverForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=18,
+        required=False,
+        help_text=_("18 characters. Leave empty to keep the number on file."),
+    )
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        required=False,
+        help_text=_("Leave empty to keep the number on file."),
+    )
+    hometown = forms.CharField(label=_("Hometown"), max_length=60, required=False)
+    household_registration = forms.CharField(
+        label=_("Household registration"), max_length=120, required=False
+    )
+    residence_type = forms.ChoiceField(label=_("Residence"), choices=ResidenceType.choices)
+    employer = forms.ModelChoiceField(label=_("Employer"), queryset=None, required=False)
+    care_broker = forms.ModelChoiceField(label=_("Care broker"), queryset=None, required=False)
+    tags = forms.MultipleChoiceField(
+        label=_("Tags"), choices=Tag.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    licence_class = forms.ChoiceField(
+        label=_("Driving licence class"),
+        choices=[("", "—")] + LicenceClass.choices,
+        required=False,
+    )
+    licence_expiry = forms.DateField(label=_("Driving licence expiry"), required=False, widget=DATE)
+    qualification_expiry = forms.DateField(
+        label=_("Qualification certificate expiry"), required=False, widget=DATE
+    )
+    social_insurance = forms.ChoiceField(
+        label=_("Social insurance"), choices=SocialInsurance.choices
+    )
+    party_membership = forms.ChoiceField(
+        label=_("Party membership"), choices=PartyMembership.choices
+    )
+    party_branch = forms.CharField(label=_("Party branch"), max_length=120, required=False)
+    union_member = forms.BooleanField(label=_("Union member"), required=False)
+
+    def __init__(self, *args, user: User, creating: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employer"].queryset = companies()
+        brokers = User.objects.filter(role=Role.BROKER, is_active=True)
+        if not user.sees_everything and user.organisation_id:
+            brokers = brokers.filter(organisation__path__startswith=user.organisation.path)
+        self.fields["care_broker"].queryset = brokers.order_by("full_name")
+        if creating:
+            self.fields["id_number"].required = True
+            self.fields["phone"].required = True
+            self.fields["id_number"].help_text = _("18 characters; the check digit is verified.")
+            self.fields["phone"].help_text = ""
+
+
+class FamilyForm(forms.ModelForm):
+    id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
+
+    class Meta:
+        model = FamilyMember
+        fields = [
+            "relation",
+            "name",
+            "birth_date",
+            "sex",
+            "lives_with_driver",
+            "school",
+            "grade",
+            "employment",
+            "employer_name",
+            "monthly_income",
+        ]
+        widgets = {"birth_date": DATE}
+
+
+class VehicleForm(forms.Form):
+    plate = forms.CharField(label=_("Plate"), max_length=12)
+    truck_type = forms.ChoiceField(label=_("Truck type"), choices=Vehicle.TruckType.choices)
+    ownership = forms.ChoiceField(label=_("Ownership"), choices=Vehicle.Ownership.choices)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Roster (.xlsx or CSV)"))
+    organisation = forms.ModelChoiceField(label=_("Files held by"), queryset=None)
+    dry_run = forms.BooleanField(label=_("Dry run: check every row, write nothing"), required=False)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        orgs = Organisation.objects.filter(is_active=True).exclude(
+            kind__in=[Organisation.Kind.LOGISTICS_COMPANY, Organisation.Kind.HANDLING_UNIT]
+        )
+        if not user.sees_everything:
+            orgs = orgs.filter(path__startswith=user.organisation.path)
+        self.fields["organisation"].queryset = orgs.order_by("path")
+        if user.organisation_id:
+            self.fields["organisation"].initial = user.organisation_id
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(label=_("Why do you need the full value?"), max_length=200)
+
+
+class RegisterForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=60)
+    phone = forms.CharField(label=_("Mobile number"), max_length=20)
+    id_number = forms.CharField(label=_("ID number"), max_length=18)
+    site = forms.ModelChoiceField(label=_("Your Driver's Home"), queryset=None)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=8)
+    consent_file = forms.BooleanField(label=Consent.Purpose.FILE.label, required=True)
+    consent_sensitive = forms.BooleanField(label=Consent.Purpose.SENSITIVE.label, required=True)
+    consent_contact = forms.BooleanField(label=Consent.Purpose.CONTACT.label, required=False)
+    consent_sharing = forms.BooleanField(label=Consent.Purpose.SHARING.label, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = Organisation.objects.filter(
+            is_active=True,
+            kind__in=[Organisation.Kind.OPERATOR, Organisation.Kind.COMMUNITY],
+        ).order_by("path")
+
+    def consents(self) -> list[str]:
+        return [
+            purpose
+            for purpose, key in (
+                (Consent.Purpose.FILE, "consent_file"),
+                (Consent.Purpose.SENSITIVE, "consent_sensitive"),
+                (Consent.Purpose.CONTACT, "consent_contact"),
+                (Consent.Purpose.SHARING, "consent_sharing"),
+            )
+            if self.cleaned_data.get(key)
+        ]
+
+
+class SelfEditForm(forms.Form):
+    hometown = forms.CharField(label=_("Hometown"), max_length=60, required=False)
+    household_registration = forms.CharField(
+        label=_("Household registration"), max_length=120, required=False
+    )
+    residence_type = forms.ChoiceField(label=_("Residence"), choices=ResidenceType.choices)
+
+
+class CorrectionForm(forms.Form):
+    FIELDS = [
+        ("name", _("Name")),
+        ("id_number", _("ID number")),
+        ("phone", _("Mobile number")),
+        ("licence_class", _("Driving licence class")),
+        ("licence_expiry", _("Driving licence expiry")),
+    ]
+    field = forms.ChoiceField(label=_("What is wrong"), choices=FIELDS)
+    new_value = forms.CharField(label=_("Correct value"), max_length=60)
+    reason = forms.CharField(label=_("Anything staff should know"), max_length=200, required=False)
+
+
+class DeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand my file will be anonymised and my login closed."), required=True
+    )
+
+
+class AllocateForm(forms.Form):
+    driver = forms.CharField(
+        label=_("Driver"),
+        max_length=40,
+        help_text=_("Mobile number, plate or ID number of the driver."),
+    )
+    started_on = forms.DateField(label=_("Moves in on"), required=False, widget=DATE)
+
+
+class VacateForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=120, required=False)
+
+
+class WaitingForm(forms.Form):
+    driver = forms.CharField(
+        label=_("Driver"), max_length=40, help_text=_("Mobile number, plate or ID number.")
+    )
+    building = forms.ModelChoiceField(label=_("Building"), queryset=None)
+    household_size = forms.IntegerField(
+        label=_("Household size"), min_value=1, max_value=10, initial=1
+    )
+
+    def __init__(self, *args, buildings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].queryset = buildings

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views_driver
+
+app_name = "drivers_driver"
+
+urlpatterns = [
+    path("", views_driver.my_file, name="my-file"),
+    path("register/", views_driver.register, name="register"),
+    path("edit/", views_driver.my_file_edit, name="my-file-edit"),
+    path("correct/", views_driver.correction_new, name="correction-new"),
+    path("my-data/", views_driver.my_data, name="my-data"),
+    path("my-data.json", views_driver.my_data_json, name="my-data-json"),
+    path("delete/", views_driver.delete_request, name="delete-request"),
+]
