@@ -91,6 +91,8 @@ class Inserter:
         quote = connection.ops.quote_name
         self.column_sql = ", ".join(quote(c) for c in self.columns)
         self.table_sql = quote(self.table)
+        self.pk_name = model._meta.pk.attname
+        self._next_pk = None
         self._converters = []
         self._defaults = []
         for f in self.fields:
@@ -101,6 +103,12 @@ class Inserter:
                 self._defaults.append(("value", f.get_default()))
 
     def _row(self, values: dict) -> tuple:
+        if self.pk_name not in values:
+            # Keys are assigned here (not by the database) so COPY and executemany behave alike.
+            if self._next_pk is None:
+                self._next_pk = next_id(self.model)
+            values[self.pk_name] = self._next_pk
+            self._next_pk += 1
         out = []
         for f, conv, (how, default) in zip(
             self.fields, self._converters, self._defaults, strict=True
