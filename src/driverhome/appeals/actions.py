@@ -101,14 +101,7 @@ def _move(
         pk=appeal.pk, status=appeal.status, version=appeal.version
     ).update(status=target, version=F("version") + 1, updated_at=now, **updates)
     if changed != 1:
-        raise Conflict(
-            _(
-                "Request %(no)s was changed by someone else a moment ago. "
-                "Reload the page to see its current state; nothing was saved."
-            )
-            % {"no": appeal.tracking_no},
-            code="stale",
-        )
+        raise stale(appeal)
     before = appeal.status
     appeal.status = target
     appeal.version += 1
@@ -136,6 +129,17 @@ def _move(
         note=note[:500],
     )
     return appeal
+
+
+def stale(appeal: Appeal) -> Conflict:
+    return Conflict(
+        _(
+            "Request %(no)s was changed by someone else a moment ago. "
+            "Reload the page to see its current state; nothing was saved."
+        )
+        % {"no": appeal.tracking_no},
+        code="stale",
+    )
 
 
 def _due_for(target: str, appeal: Appeal, updates: dict):
@@ -457,6 +461,7 @@ def dispatch(appeal: Appeal, unit: Organisation, *, actor, note: str = "") -> Ap
 
 @transaction.atomic
 def accept(appeal: Appeal, *, actor, note: str = "") -> Appeal:
+    check_transition(appeal.status, S.HANDLING)
     _require_unit(actor, appeal)
     _move(
         appeal,
@@ -471,6 +476,7 @@ def accept(appeal: Appeal, *, actor, note: str = "") -> Appeal:
 
 @transaction.atomic
 def return_misdirected(appeal: Appeal, *, actor, reason: str) -> Appeal:
+    check_transition(appeal.status, S.RETURNED)
     _require_unit(actor, appeal)
     if not (reason or "").strip():
         raise DomainError(_("Say why it is misdirected."), code="reason_required")
@@ -482,6 +488,7 @@ def return_misdirected(appeal: Appeal, *, actor, reason: str) -> Appeal:
 
 @transaction.atomic
 def answer(appeal: Appeal, *, actor, text: str) -> Appeal:
+    check_transition(appeal.status, S.ANSWERED)
     _require_unit(actor, appeal)
     text = (text or "").strip()
     if not text:
@@ -570,6 +577,7 @@ def close(appeal: Appeal, *, actor, note: str = "") -> Appeal:
 @transaction.atomic
 def rehandle(appeal: Appeal, *, actor, note: str) -> Appeal:
     """重办: back to the unit after a "no" or a dissatisfied visit for reasons on the unit's side."""
+    check_transition(appeal.status, S.HANDLING)
     _allow(actor, *VISIT_ROLES)
     if not (note or "").strip():
         raise DomainError(_("Say what the unit must do again."), code="reason_required")

@@ -60,7 +60,9 @@ def _iso(value):
 
 def _xml(root_tag: str, item_tag: str, items) -> bytes:
     root = ET.Element(root_tag)
-    for item in items:
+    if root_tag == item_tag:  # one object, not a list (discovery)
+        _xml_item(root, items[0])
+    for item in items if root_tag != item_tag else ():
         _xml_item(ET.SubElement(root, item_tag), item)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8")
 

@@ -47,9 +47,11 @@ def perform(appeal: Appeal, action: str, *, actor, data) -> Appeal:
     version = data.get("version")
     if version not in (None, ""):
         try:
-            appeal.version = int(version)
+            version = int(version)
         except (TypeError, ValueError):
             raise DomainError(_("The form is out of date; reload the page.")) from None
+        if version != appeal.version:
+            raise actions.stale(appeal)
     if action == "dispatch":
         code = _text(data, "unit")
         unit = Organisation.objects.filter(code=code, is_active=True).first() if code else None
