@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import models, transaction
-from django.db.models import DateField, F
+from django.db.models import DateField, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -42,8 +42,9 @@ def _resolve_field(model, lookup: str):
 
 
 def count_cells(counter: Counter, first: date | None, last: date | None) -> dict:
-    """{((owning organisation ids), month): value} for one counter, straight from the records.
+    """{((owning organisation ids), month, counter name): value}, straight from the records.
 
+    The counter name is the counter's key, or ``key:value`` for a counter with a dimension.
     ``first``/``last`` are first days of months (inclusive); ``None`` means unbounded.
     """
     model = counter.model_class()
@@ -54,9 +55,19 @@ def count_cells(counter: Counter, first: date | None, last: date | None) -> dict
     names = list(orgs)
     if counter.row_value is not None:
         return _python_cells(counter, qs, orgs, names, first, last)
+    group = dict(orgs)
+    if counter.dimension:
+        qs = qs.exclude(**{f"{counter.dimension}__isnull": True})
+        group["d"] = F(counter.dimension)
+
+    def name(row):
+        return f"{counter.key}:{row['d']}" if counter.dimension else counter.key
+
     if counter.date_field is None:
-        rows = qs.values(**orgs).annotate(v=counter.expression())
-        return {(tuple(row[n] for n in names), STOCK_MONTH): row["v"] or 0 for row in rows}
+        rows = qs.values(**group).annotate(v=counter.expression())
+        return {
+            (tuple(row[n] for n in names), STOCK_MONTH, name(row)): row["v"] or 0 for row in rows
+        }
     qs = qs.exclude(**{f"{counter.date_field}__isnull": True})
     if first is not None:
         qs = qs.filter(**{f"{counter.date_field}__gte": _bound(model, counter.date_field, first)})
@@ -65,10 +76,10 @@ def count_cells(counter: Counter, first: date | None, last: date | None) -> dict
         qs = qs.filter(**{f"{counter.date_field}__lt": _bound(model, counter.date_field, end)})
     rows = (
         qs.annotate(m=TruncMonth(counter.date_field, output_field=DateField()))
-        .values("m", **orgs)
+        .values("m", **group)
         .annotate(v=counter.expression())
     )
-    return {(tuple(row[n] for n in names), row["m"]): row["v"] or 0 for row in rows}
+    return {(tuple(row[n] for n in names), row["m"], name(row)): row["v"] or 0 for row in rows}
 
 
 def _python_cells(counter: Counter, qs, orgs, names, first, last) -> dict:
@@ -87,7 +98,7 @@ def _python_cells(counter: Counter, qs, orgs, names, first, last) -> dict:
         moment = row[counter.date_field]
         if isinstance(moment, datetime):
             moment = timezone.localtime(moment).date()
-        key = (tuple(row[n] for n in names), moment.replace(day=1))
+        key = (tuple(row[n] for n in names), moment.replace(day=1), counter.key)
         cells[key] += Decimal(counter.row_value(*(row[f] for f in counter.fields)))
     return cells
 
@@ -99,14 +110,14 @@ def subtree_totals(cells: dict, paths: dict[int, str]) -> dict:
     that holds either of them: the union of their ancestors.
     """
     totals: dict = defaultdict(Decimal)
-    for (org_ids, month), value in cells.items():
+    for (org_ids, month, name), value in cells.items():
         ancestors = set()
         for org_id in org_ids:
             path = paths.get(org_id)
             if path:
                 ancestors.update(int(part, 16) for part in path.strip("/").split("/"))
         for ancestor in ancestors:
-            totals[(ancestor, month)] += Decimal(value)
+            totals[(ancestor, month, name)] += Decimal(value)
     return totals
 
 
@@ -134,7 +145,9 @@ def refresh_rollups(
         if only is not None and counter.key not in only:
             continue
         totals = subtree_totals(count_cells(counter, first, last), paths)
-        old = MonthlyCount.objects.filter(counter=counter.key)
+        old = MonthlyCount.objects.filter(
+            Q(counter=counter.key) | Q(counter__startswith=f"{counter.key}:")
+        )
         if counter.date_field is None:
             old = old.filter(month=STOCK_MONTH)
         else:
@@ -146,8 +159,8 @@ def refresh_rollups(
         old.delete()
         MonthlyCount.objects.bulk_create(
             [
-                MonthlyCount(organisation_id=org_id, month=month, counter=counter.key, value=value)
-                for (org_id, month), value in totals.items()
+                MonthlyCount(organisation_id=org_id, month=month, counter=name, value=value)
+                for (org_id, month, name), value in totals.items()
                 if value
             ],
             batch_size=2000,

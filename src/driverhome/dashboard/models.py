@@ -24,7 +24,8 @@ class MonthlyCount(models.Model):
     )
     #: first day of the month; STOCK_MONTH for counters that do not depend on the period
     month = models.DateField()
-    counter = models.CharField(max_length=64)
+    #: the counter's key, or ``key:value`` for a counter broken down by a dimension
+    counter = models.CharField(max_length=120)
     value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
 
     class Meta:

@@ -104,6 +104,7 @@ FIGURES: list[Figure] = [
         D,
         ("drivers", "drivers_on_file"),
         drill=("drivers:driver-list", {}),
+        inclusive_dates=True,
     ),
     _f(
         "drivers_by_residence",
@@ -113,6 +114,7 @@ FIGURES: list[Figure] = [
         ("drivers", "by_residence"),
         kind=Kind.BREAKDOWN,
         tile=False,
+        inclusive_dates=True,
     ),
     _f(
         "drivers_by_employer",
@@ -122,6 +124,7 @@ FIGURES: list[Figure] = [
         ("drivers", "by_employer"),
         kind=Kind.BREAKDOWN,
         tile=False,
+        inclusive_dates=True,
     ),
     _f(
         "drivers_by_node",
@@ -131,6 +134,7 @@ FIGURES: list[Figure] = [
         ("drivers", "by_node"),
         kind=Kind.BREAKDOWN,
         tile=False,
+        inclusive_dates=True,
     ),
     _f(
         "apartments_total",
@@ -163,6 +167,7 @@ FIGURES: list[Figure] = [
         S,
         ("stations", "site_visits"),
         drill=("stations:station-list", {}),
+        inclusive_dates=True,
     ),
     _f(
         "site_grades",

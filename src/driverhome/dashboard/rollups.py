@@ -44,6 +44,9 @@ class Counter:
     #: (for what SQL cannot compute, e.g. working days under the holiday calendar)
     row_value: Callable | None = None
     fields: tuple[str, ...] = ()
+    #: a lookup to break the count down by (stored as ``key:value`` counters); rows where it
+    #: is empty are left out
+    dimension: str | None = None
 
     def model_class(self):
         app_label, name = self.model.split(".")
@@ -68,11 +71,27 @@ class RollupFigure:
     key: str
     counters: tuple[str, ...]
     value: Callable[[dict], object] = field(default=None)
+    #: a stock as of the period's end: every month up to the end counts, whatever the start
+    cumulative: bool = False
 
     def compute(self, totals: dict):
         if self.value is None:
             return _int(totals.get(self.counters[0], 0))
         return self.value(totals)
+
+
+def breakdown(counter: str):
+    """{dimension value: count} from the ``counter:value`` totals (zero counts left out)."""
+    prefix = counter + ":"
+
+    def compute(totals):
+        return {
+            k[len(prefix) :]: int(v)
+            for k, v in sorted(totals.items())
+            if k.startswith(prefix) and v
+        }
+
+    return compute
 
 
 def _int(value) -> int:
@@ -119,6 +138,45 @@ COUNTERS: list[Counter] = [
         org_fields=("driver__organisation",),
         date_field="delivered_at",
         where=lambda: ~Q(outcome="declined"),
+    ),
+    # drivers.figures: files not anonymised, opened up to the period's end (a stock).
+    Counter(
+        key="drivers_opened",
+        model="drivers.Driver",
+        org_fields=("organisation",),
+        date_field="created_at",
+        where=lambda: Q(anonymised_at__isnull=True),
+    ),
+    Counter(
+        key="drivers_residence",
+        model="drivers.Driver",
+        org_fields=("organisation",),
+        date_field="created_at",
+        where=lambda: Q(anonymised_at__isnull=True),
+        dimension="residence_type",
+    ),
+    Counter(
+        key="drivers_employer",
+        model="drivers.Driver",
+        org_fields=("organisation",),
+        date_field="created_at",
+        where=lambda: Q(anonymised_at__isnull=True),
+        dimension="employer__code",
+    ),
+    Counter(
+        key="drivers_node",
+        model="drivers.Driver",
+        org_fields=("organisation",),
+        date_field="created_at",
+        where=lambda: Q(anonymised_at__isnull=True),
+        dimension="current_node__code",
+    ),
+    # stations.figures.site_visits: check-ins by the local day, at the operator's sites.
+    Counter(
+        key="site_visits",
+        model="stations.CheckIn",
+        org_fields=("station__operator",),
+        date_field="day",
     ),
     # appeals.figures: a request counts for its area's and its handling unit's subtrees.
     Counter(
@@ -199,6 +257,18 @@ COUNTERS: list[Counter] = [
     ),
 ]
 ROLLUP_FIGURES: list[RollupFigure] = [
+    RollupFigure("drivers_on_file", ("drivers_opened",), cumulative=True),
+    RollupFigure(
+        "drivers_by_residence",
+        ("drivers_residence",),
+        breakdown("drivers_residence"),
+        cumulative=True,
+    ),
+    RollupFigure(
+        "drivers_by_employer", ("drivers_employer",), breakdown("drivers_employer"), cumulative=True
+    ),
+    RollupFigure("drivers_by_node", ("drivers_node",), breakdown("drivers_node"), cumulative=True),
+    RollupFigure("site_visits", ("site_visits",)),
     RollupFigure("requests_received", ("requests_received",)),
     RollupFigure("requests_rehandled", ("requests_rehandled",)),
     RollupFigure(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -207,18 +207,26 @@ def _rollup_query(org: Organisation | None):
     return qs.filter(organisation=org)
 
 
-def rollup_totals(org: Organisation | None, period: Period) -> dict:
-    """{counter: total} over the subtree and the period's months, stocks included (one query)."""
-    from django.db.models import Q
+def rollup_totals(org: Organisation | None, period: Period) -> tuple[dict, dict]:
+    """({counter: total in the period}, {counter: total up to the period's end}), one query.
 
+    Stocks (counters without a month) are in both.
+    """
     qs = _rollup_query(org)
-    in_period = ~Q(month=STOCK_MONTH)
-    if period.start is not None:
-        in_period &= Q(month__gte=month_start(period.start))
+    upto = Q()
     if period.end is not None:
-        in_period &= Q(month__lte=month_start(period.end))
-    rows = qs.filter(in_period | Q(month=STOCK_MONTH)).values("counter").annotate(v=Sum("value"))
-    return {row["counter"]: row["v"] for row in rows}
+        upto = Q(month__lte=month_start(period.end)) | Q(month=STOCK_MONTH)
+    within = Q()
+    if period.start is not None:
+        within = Q(month__gte=month_start(period.start)) | Q(month=STOCK_MONTH)
+    rows = (
+        qs.filter(upto)
+        .values("counter")
+        .annotate(v=Sum("value", filter=within) if period.start else Sum("value"), c=Sum("value"))
+    )
+    in_period = {row["counter"]: row["v"] or 0 for row in rows}
+    to_end = {row["counter"]: row["c"] or 0 for row in rows}
+    return in_period, to_end
 
 
 def compute(
@@ -236,8 +244,11 @@ def compute(
         candidates = rollup_figures()
         wanted = {f.key: candidates[f.key] for f in figures if f.key in candidates}
         if wanted and rollups_ready():
-            totals = rollup_totals(org, period)
-            from_rollups = {k: rf.compute(totals) for k, rf in wanted.items()}
+            in_period, to_end = rollup_totals(org, period)
+            from_rollups = {
+                k: _jsonable(rf.compute(to_end if rf.cumulative else in_period))
+                for k, rf in wanted.items()
+            }
     out = {}
     for figure in figures:
         if figure.key in from_rollups:

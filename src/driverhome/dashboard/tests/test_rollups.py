@@ -58,6 +58,16 @@ appeal = st.fixed_dictionaries(
     }
 )
 record = st.tuples(st.sampled_from(ORG_KEYS), moments(), st.sampled_from(["delivered", "declined"]))
+driver = st.fixed_dictionaries(
+    {
+        "org": st.sampled_from(ORG_KEYS),
+        "created": moments(),
+        "residence": st.sampled_from(["apartment", "rented", "cab", "local"]),
+        "employed": st.booleans(),
+        "anonymised": st.booleans(),
+    }
+)
+visit = st.tuples(st.sampled_from(ORG_KEYS), st.integers(0, DAYS), st.integers(0, 6))
 event = st.fixed_dictionaries(
     {
         "organiser": st.sampled_from(ORG_KEYS),
@@ -70,7 +80,7 @@ event = st.fixed_dictionaries(
 )
 
 
-def _insert(orgs, personas, appeals, records, events):
+def _insert(orgs, personas, appeals, records, events, drivers_=(), visits=()):
     from driverhome.appeals.models import Appeal, Category, ReturnVisit
     from driverhome.drivers.models import Driver
     from driverhome.events.models import CheckIn, Event
@@ -78,10 +88,31 @@ def _insert(orgs, personas, appeals, records, events):
     from driverhome.stations.models import Station
 
     category = Category.objects.filter(parent__isnull=False).first()
+    from driverhome.accounts.models import Organisation
+
+    employer, _created = Organisation.objects.get_or_create(
+        code="t-company",
+        defaults={"name": "物流公司", "kind": "company", "parent": orgs["xiapu"]},
+    )
     drivers = Driver.objects.bulk_create(
         [Driver(name=f"司机{i}", organisation=orgs[key]) for i, key in enumerate(ORG_KEYS)]
     )
     driver_of = dict(zip(ORG_KEYS, drivers, strict=True))
+    node = LifecycleNode.objects.first() or LifecycleNode.objects.create(code="N99", name="测试")
+    Driver.objects.bulk_create(
+        [
+            Driver(
+                name=f"档案{i}",
+                organisation=orgs[d["org"]],
+                created_at=d["created"],
+                residence_type=d["residence"],
+                employer=employer if d["employed"] else None,
+                current_node=node if d["employed"] else None,
+                anonymised_at=d["created"] if d["anonymised"] else None,
+            )
+            for i, d in enumerate(drivers_)
+        ]
+    )
     made = Appeal.objects.bulk_create(
         [
             Appeal(
@@ -114,7 +145,6 @@ def _insert(orgs, personas, appeals, records, events):
             for n, (r, sat, at) in enumerate(a["visits"])
         ]
     )
-    node = LifecycleNode.objects.first() or LifecycleNode.objects.create(code="N99", name="测试")
     item = ServiceItem.objects.filter(node=node).first() or ServiceItem.objects.create(
         code="N99-01", node=node, name="测试服务"
     )
@@ -153,6 +183,25 @@ def _insert(orgs, personas, appeals, records, events):
             for i, e in enumerate(events)
         ]
     )
+    from driverhome.stations.models import CheckIn as SiteCheckIn
+
+    seen = set()
+    site_visits = []
+    for key, day, who in visits:
+        when = FIRST_DAY + timedelta(days=day)
+        if (key, when, who) in seen:
+            continue
+        seen.add((key, when, who))
+        site_visits.append(
+            SiteCheckIn(
+                station=stations[key],
+                driver=drivers[who],
+                day=when,
+                at=timezone.make_aware(datetime.combine(when, time(10))),
+                channel="staff",
+            )
+        )
+    SiteCheckIn.objects.bulk_create(site_visits)
     CheckIn.objects.bulk_create(
         [
             CheckIn(event=obj, driver=drivers[n], method="lookup")
@@ -182,12 +231,22 @@ PERIODS = [
     appeals=st.lists(appeal, max_size=25),
     records=st.lists(record, max_size=25),
     events=st.lists(event, max_size=10),
+    drivers_=st.lists(driver, max_size=20),
+    visits=st.lists(visit, max_size=20),
 )
-def test_rollups_equal_live_aggregation(orgs, personas, appeals, records, events):
+def test_rollups_equal_live_aggregation(orgs, personas, appeals, records, events, drivers_, visits):
     figures = sorted(rollups.rollup_figures())
-    assert {"requests_received", "services_delivered", "requests_on_time_rate"} <= set(figures)
+    assert {
+        "requests_received",
+        "services_delivered",
+        "requests_on_time_rate",
+        "drivers_on_file",
+        "drivers_by_residence",
+        "site_visits",
+        "training_sessions",
+    } <= set(figures)
     with transaction.atomic():
-        _insert(orgs, personas, appeals, records, events)
+        _insert(orgs, personas, appeals, records, events, drivers_, visits)
         actions.refresh_rollups()
         for org in [None, *orgs.values()]:
             for period in PERIODS:
