@@ -69,19 +69,6 @@ def migrated_template(tmp_path_factory) -> Path:
     return data_dir
 
 
-@pytest.fixture(scope="session")
-def demo_template(migrated_template, tmp_path_factory) -> Path:
-    """A data folder with the quick demo loaded."""
-    data_dir = copy_data_dir(migrated_template, tmp_path_factory.mktemp("demo"))
-    driverhome(data_dir, "demo", "--quick", timeout=600)
-    return data_dir
-
-
 @pytest.fixture
 def migrated_data_dir(migrated_template, tmp_path) -> Path:
     return copy_data_dir(migrated_template, tmp_path / "data")
-
-
-@pytest.fixture
-def demo_data_dir(demo_template, tmp_path) -> Path:
-    return copy_data_dir(demo_template, tmp_path / "data")
