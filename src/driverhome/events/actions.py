@@ -783,7 +783,7 @@ def course_attendance(course, driver) -> int:
 
 
 @transaction.atomic
-def complete_course(course, driver, *, actor) -> Completion:
+def complete_course(course, driver, *, actor, notify: bool = True) -> Completion:
     """Staff confirm a driver completed a course (he attended at least one session): the certificate."""
     existing = Completion.objects.filter(course=course, driver=driver).first()
     if existing is not None:
@@ -808,11 +808,12 @@ def complete_course(course, driver, *, actor) -> Completion:
         organisation=course.organisation_id,
         object_id=completion.certificate_no,
     )
-    tell_driver(
-        driver,
-        "events.course_completed",
-        {"course": course.name, "certificate_no": completion.certificate_no},
-    )
+    if notify:
+        tell_driver(
+            driver,
+            "events.course_completed",
+            {"course": course.name, "certificate_no": completion.certificate_no},
+        )
     return completion
 
 
