@@ -21,13 +21,15 @@ def worklist_panels(request) -> list[dict]:
     org = S.default_org(user)
     data = panels.overdue_requests(user, org)
     items = data["items"] if data else []
-    overdue = registry.call(figure, S.scope_path(org), None, None) or 0
-    supervised = sum(1 for item in items if item["supervised"] and not item["overdue"])
+    if data is not None:
+        overdue, supervised = data["overdue_count"], data["supervised_count"]
+    else:
+        overdue, supervised = registry.call(figure, S.scope_path(org), None, None) or 0, 0
     url = (data or {}).get("url") or reverse("dashboard:dashboard")
     return [
         {
             "title": _("Overdue and supervised requests"),
-            "count": overdue + supervised if data else overdue,
+            "count": overdue,
             "items": [
                 {"url": item["url"], "label": item["label"], "meta": item["meta"]}
                 for item in items[:5]
@@ -35,5 +37,6 @@ def worklist_panels(request) -> list[dict]:
             "url": url,
             "tone": "warning" if overdue else "",
             "empty": _("No request is overdue."),
+            "supervised": supervised,
         }
     ]

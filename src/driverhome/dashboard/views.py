@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET
 
 from driverhome.accounts.access import role_required
 from driverhome.accounts.models import Role
+from driverhome.core.pagination import paginate
 
-from . import panels, registry, report
+from . import drill, panels, registry, report
 from . import summary as S
 
 DASHBOARD_ROLES = (Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN)
@@ -41,14 +42,17 @@ def _scope_and_period(request):
 
 
 def drill_url(figure: registry.Figure, org, period: S.Period) -> str:
-    """The list behind a tile: the owning app's list page filtered, or the figure's own page."""
+    """The page behind a tile: the figure by area and month, and the records it counts."""
     query = _context_query(org, period)
-    if figure.drill is not None:
-        name, extra = figure.drill
-        url = panels.url_or_none(name, {**query, **extra})
-        if url is not None:
-            return url
     return f"{reverse('dashboard:figure-detail', kwargs={'key': figure.key})}?{urlencode(query)}"
+
+
+def app_list_url(figure: registry.Figure) -> str | None:
+    """The owning app's own list page, with the filter it understands."""
+    if figure.drill is None:
+        return None
+    name, extra = figure.drill
+    return panels.url_or_none(name, extra or None)
 
 
 def _tiles(figures: dict, org, period) -> list[dict]:
@@ -182,10 +186,15 @@ def figure_detail(request, key: str):
     breakdown = []
     if figure.kind == registry.Kind.BREAKDOWN and value:
         breakdown = sorted(value.items(), key=lambda kv: -(kv[1] or 0))
-    list_url = None
-    if figure.drill is not None:
-        name, extra = figure.drill
-        list_url = panels.url_or_none(name, {**_context_query(org, period), **extra})
+    records, querystring = None, ""
+    entry = drill.DRILLS.get(key)
+    if entry is not None:
+        qs = entry.queryset(request.user, S.scope_path(org), period.start, period.end)
+        page = paginate(qs, order=entry.order, cursor=request.GET.get("cursor"))
+        records = {"page": page, "rows": [entry.row(obj) for obj in page]}
+        params = request.GET.copy()
+        params.pop("cursor", None)
+        querystring = params.urlencode()
     return render(
         request,
         "dashboard/figure_detail.html",
@@ -199,8 +208,11 @@ def figure_detail(request, key: str):
             "by_area": by_area,
             "by_month": by_month,
             "breakdown": breakdown,
-            "list_url": list_url,
+            "list_url": app_list_url(figure),
             "presets": S.PRESETS,
+            "records": records,
+            "page": records["page"] if records else None,
+            "querystring": querystring,
         },
     )
 
