@@ -338,24 +338,24 @@ def refresh_recommendations(drivers, *, actor=None, today: date | None = None) -
                     item_id=s.item_id,
                     family_member_id=s.family_member_id,
                     urgency=s.urgency,
-                    reason=s.reason,
+                    reasons=s.reasons,
                     due=s.due,
                     computed_at=now,
                 )
             )
-        elif (row.urgency, row.reason, row.due, row.family_member_id) != (
+        elif (row.urgency, row.reasons, row.due, row.family_member_id) != (
             s.urgency,
-            s.reason,
+            s.reasons,
             s.due,
             s.family_member_id,
         ):
-            row.urgency, row.reason, row.due = s.urgency, s.reason, s.due
+            row.urgency, row.reasons, row.due = s.urgency, s.reasons, s.due
             row.family_member_id, row.computed_at = s.family_member_id, now
             changed.append(row)
     stale = [row.pk for key, row in open_rows.items() if key not in wanted]
     Recommendation.objects.bulk_create(new, batch_size=2000)
     Recommendation.objects.bulk_update(
-        changed, ["urgency", "reason", "due", "family_member", "computed_at"], batch_size=2000
+        changed, ["urgency", "reasons", "due", "family_member", "computed_at"], batch_size=2000
     )
     for start in range(0, len(stale), 2000):
         Recommendation.objects.filter(pk__in=stale[start : start + 2000]).delete()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from driverhome.core.errors import DomainError
 
@@ -65,10 +65,49 @@ class Facts:
     received: dict[str, date] = field(default_factory=dict)
 
 
+def R(msgid: str, params: dict | None = None) -> list:
+    """A reason kept as (message id, parameters): stored as JSON, translated when shown."""
+    return [
+        msgid,
+        {k: (v.isoformat() if isinstance(v, date) else v) for k, v in (params or {}).items()},
+    ]
+
+
+def _choice_labels() -> dict[str, dict]:
+    from driverhome.drivers.models import PartyMembership, ResidenceType, Tag
+
+    return {
+        "kind": dict(ResidenceType.choices),
+        "tag": dict(Tag.choices),
+        "status": dict(PartyMembership.choices),
+    }
+
+
+def render_reasons(reasons) -> str:
+    """The reasons in the current language, joined."""
+    if isinstance(reasons, str):
+        return reasons
+    labels = _choice_labels()
+    parts = []
+    for msgid, params in reasons or []:
+        shown = {}
+        for key, value in params.items():
+            if key == "what":
+                value = _(value)
+            elif key in labels:
+                value = labels[key].get(value, value)
+            shown[key] = value
+        try:
+            parts.append(_(msgid) % shown)
+        except (KeyError, TypeError, ValueError):
+            parts.append(msgid)
+    return "; ".join(parts)
+
+
 @dataclass
 class Hit:
     urgency: int
-    reason: str
+    reason: list
     due: date | None = None
     family_member_id: int | None = None
 
@@ -96,7 +135,7 @@ def rule_child_age(f: Facts, p: dict, today: date) -> Hit | None:
         if age is not None and lo <= age <= hi:
             return Hit(
                 20,
-                _("%(name)s is %(age)s") % {"name": child.name, "age": age},
+                R(gettext_noop("%(name)s is %(age)s"), {"name": child.name, "age": age}),
                 family_member_id=child.id,
             )
     return None
@@ -117,8 +156,12 @@ def rule_child_turns(f: Facts, p: dict, today: date) -> Hit | None:
             urgency = 60 + max(0, 35 - days_left // 10)
             return Hit(
                 min(urgency, 95),
-                _("%(name)s turns %(age)s before the school-admission deadline %(deadline)s")
-                % {"name": child.name, "age": target, "deadline": deadline.isoformat()},
+                R(
+                    gettext_noop(
+                        "%(name)s turns %(age)s before the school-admission deadline %(deadline)s"
+                    ),
+                    {"name": child.name, "age": target, "deadline": deadline.isoformat()},
+                ),
                 due=deadline,
                 family_member_id=child.id,
             )
@@ -128,17 +171,19 @@ def rule_child_turns(f: Facts, p: dict, today: date) -> Hit | None:
 def _expiry_hit(expires: date | None, days: int, today: date, what: str, missing: bool):
     if expires is None:
         if missing:
-            return Hit(45, _("%(what)s: no date on file") % {"what": what})
+            return Hit(45, R(gettext_noop("%(what)s: no date on file"), {"what": what}))
         return None
     left = (expires - today).days
     if left < 0:
         return Hit(
-            95, _("%(what)s expired on %(date)s") % {"what": what, "date": expires}, due=expires
+            95,
+            R(gettext_noop("%(what)s expired on %(date)s"), {"what": what, "date": expires}),
+            due=expires,
         )
     if left <= days:
         return Hit(
             50 + (days - left) * 40 // max(days, 1),
-            _("%(what)s expires on %(date)s") % {"what": what, "date": expires},
+            R(gettext_noop("%(what)s expires on %(date)s"), {"what": what, "date": expires}),
             due=expires,
         )
     return None
@@ -146,7 +191,7 @@ def _expiry_hit(expires: date | None, days: int, today: date, what: str, missing
 
 def rule_licence_expires_within(f: Facts, p: dict, today: date) -> Hit | None:
     return _expiry_hit(
-        f.licence_expires, int(p.get("days", 90)), today, _("Driving licence"), False
+        f.licence_expires, int(p.get("days", 90)), today, gettext_noop("Driving licence"), False
     )
 
 
@@ -155,14 +200,14 @@ def rule_certificate_expires_within(f: Facts, p: dict, today: date) -> Hit | Non
         f.certificate_expires,
         int(p.get("days", 90)),
         today,
-        _("Qualification certificate"),
+        gettext_noop("Qualification certificate"),
         bool(p.get("missing", True)),
     )
 
 
 def rule_no_social_insurance(f: Facts, p: dict, today: date) -> Hit | None:
     if f.social_insurance in ("", "none", "unknown"):
-        return Hit(40, _("No social insurance recorded"))
+        return Hit(40, R(gettext_noop("No social insurance recorded")))
     return None
 
 
@@ -170,21 +215,22 @@ def rule_residence(f: Facts, p: dict, today: date) -> Hit | None:
     wanted = set(p.get("in") or [])
     if f.residence in wanted:
         return Hit(
-            30 if f.residence == "cab" else 10, _("Residence: %(kind)s") % {"kind": f.residence}
+            30 if f.residence == "cab" else 10,
+            R(gettext_noop("Residence: %(kind)s"), {"kind": f.residence}),
         )
     return None
 
 
 def rule_not_residence(f: Facts, p: dict, today: date) -> Hit | None:
     if f.residence and f.residence not in set(p.get("in") or []):
-        return Hit(10, _("Residence: %(kind)s") % {"kind": f.residence})
+        return Hit(10, R(gettext_noop("Residence: %(kind)s"), {"kind": f.residence}))
     return None
 
 
 def rule_tag(f: Facts, p: dict, today: date) -> Hit | None:
     tag = str(p.get("tag", ""))
     if tag in f.tags:
-        return Hit(30, _("Tagged %(tag)s") % {"tag": tag})
+        return Hit(30, R(gettext_noop("Tagged %(tag)s"), {"tag": tag}))
     return None
 
 
@@ -193,12 +239,12 @@ def rule_no_service_within(f: Facts, p: dict, today: date) -> Hit | None:
     days = int(p.get("days", 90))
     last = max((f.received[c] for c in p.get("items") or [] if c in f.received), default=None)
     if last is None:
-        return Hit(85, _("Never visited"))
+        return Hit(85, R(gettext_noop("Never visited")))
     since = (today - last).days
     if since >= days:
         return Hit(
             min(95, 70 + (since - days) // 10),
-            _("Last visit %(days)s days ago") % {"days": since},
+            R(gettext_noop("Last visit %(days)s days ago"), {"days": since}),
             due=last + timedelta(days=days),
         )
     return None
@@ -209,7 +255,7 @@ def rule_driver_age(f: Facts, p: dict, today: date) -> Hit | None:
     if age is None:
         return None
     if int(p.get("min", 0)) <= age <= int(p.get("max", 200)):
-        return Hit(15, _("Aged %(age)s") % {"age": age})
+        return Hit(15, R(gettext_noop("Aged %(age)s"), {"age": age}))
     return None
 
 
@@ -217,58 +263,66 @@ def rule_spouse(f: Facts, p: dict, today: date) -> Hit | None:
     wanted = set(p.get("employment") or [])
     for spouse in f.spouses:
         if not wanted or spouse.employment in wanted:
-            return Hit(25, _("Spouse %(name)s") % {"name": spouse.name}, family_member_id=spouse.id)
+            return Hit(
+                25,
+                R(gettext_noop("Spouse %(name)s"), {"name": spouse.name}),
+                family_member_id=spouse.id,
+            )
     return None
 
 
 def rule_no_care_broker(f: Facts, p: dict, today: date) -> Hit | None:
-    return None if f.has_care_broker else Hit(35, _("No care broker assigned"))
+    return None if f.has_care_broker else Hit(35, R(gettext_noop("No care broker assigned")))
 
 
 def rule_has_employer(f: Facts, p: dict, today: date) -> Hit | None:
-    return Hit(5, _("Employed by a company")) if f.has_employer else None
+    return Hit(5, R(gettext_noop("Employed by a company"))) if f.has_employer else None
 
 
 def rule_no_employer(f: Facts, p: dict, today: date) -> Hit | None:
-    return None if f.has_employer else Hit(15, _("No employer on file"))
+    return None if f.has_employer else Hit(15, R(gettext_noop("No employer on file")))
 
 
 def rule_party(f: Facts, p: dict, today: date) -> Hit | None:
     if f.party_status in set(p.get("in") or []):
-        return Hit(20, _("Party membership: %(status)s") % {"status": f.party_status})
+        return Hit(20, R(gettext_noop("Party membership: %(status)s"), {"status": f.party_status}))
     return None
 
 
 def rule_not_union_member(f: Facts, p: dict, today: date) -> Hit | None:
-    return None if f.union_member else Hit(10, _("Not a union member"))
+    return None if f.union_member else Hit(10, R(gettext_noop("Not a union member")))
 
 
 def rule_licence_class_not_in(f: Facts, p: dict, today: date) -> Hit | None:
     if f.licence_class and f.licence_class not in set(p.get("classes") or []):
-        return Hit(10, _("Licence class %(cls)s") % {"cls": f.licence_class})
+        return Hit(10, R(gettext_noop("Licence class %(cls)s"), {"cls": f.licence_class}))
     return None
 
 
 def rule_on_file_within(f: Facts, p: dict, today: date) -> Hit | None:
     if f.on_file_since and (today - f.on_file_since).days <= int(p.get("days", 30)):
-        return Hit(50, _("New on file since %(date)s") % {"date": f.on_file_since})
+        return Hit(50, R(gettext_noop("New on file since %(date)s"), {"date": f.on_file_since}))
     return None
 
 
 def rule_birthday_this_month(f: Facts, p: dict, today: date) -> Hit | None:
     if f.birth_date and f.birth_date.month == today.month:
-        return Hit(30, _("Birthday on %(day)s") % {"day": f.birth_date.strftime("%m-%d")})
+        return Hit(
+            30, R(gettext_noop("Birthday on %(day)s"), {"day": f.birth_date.strftime("%m-%d")})
+        )
     return None
 
 
 def rule_owns_vehicle(f: Facts, p: dict, today: date) -> Hit | None:
-    return Hit(5, _("Has a truck on file")) if f.vehicles else None
+    return Hit(5, R(gettext_noop("Has a truck on file"))) if f.vehicles else None
 
 
 def rule_received(f: Facts, p: dict, today: date) -> Hit | None:
     """Has received one of ``items`` (e.g. completed a training: the certificate follows)."""
     got = [c for c in p.get("items") or [] if c in f.received]
-    return Hit(30, _("Received %(items)s") % {"items": ", ".join(got)}) if got else None
+    return (
+        Hit(30, R(gettext_noop("Received %(items)s"), {"items": ", ".join(got)})) if got else None
+    )
 
 
 # name -> (function, parameters {name: type}, description)
@@ -436,7 +490,7 @@ def evaluate(eligibility: dict, facts: Facts, today: date, *, item_code: str = "
     top = max(hits, key=lambda h: h.urgency)
     return Hit(
         urgency=top.urgency,
-        reason="; ".join(h.reason for h in hits),
+        reason=[h.reason for h in hits],
         due=min((h.due for h in hits if h.due), default=None),
         family_member_id=next((h.family_member_id for h in hits if h.family_member_id), None),
     )
@@ -448,9 +502,13 @@ class Suggestion:
     item_id: int
     item_code: str
     urgency: int
-    reason: str
+    reasons: list
     due: date | None
     family_member_id: int | None
+
+    @property
+    def reason(self) -> str:
+        return render_reasons(self.reasons)
 
 
 def suggestions(items: Iterable, facts_list: Iterable[Facts], today: date) -> list[Suggestion]:
@@ -468,7 +526,7 @@ def suggestions(items: Iterable, facts_list: Iterable[Facts], today: date) -> li
                     item_id=item.pk,
                     item_code=item.code,
                     urgency=min(100, hit.urgency + item.base_urgency // 5),
-                    reason=hit.reason[:250],
+                    reasons=hit.reason,
                     due=hit.due,
                     family_member_id=hit.family_member_id,
                 )

@@ -255,7 +255,8 @@ class Recommendation(models.Model):
         "drivers.FamilyMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     urgency = models.PositiveSmallIntegerField(_("urgency"), default=0)
-    reason = models.CharField(_("why"), max_length=250, blank=True)
+    # [[message id, {parameters}], ...]: translated when shown (see eligibility.render_reasons).
+    reasons = models.JSONField(_("why"), default=list, blank=True)
     due = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
@@ -291,6 +292,12 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.code} → {self.driver}"
+
+    @property
+    def reason(self) -> str:
+        from .eligibility import render_reasons
+
+        return render_reasons(self.reasons)
 
 
 class ServiceRequest(models.Model):
