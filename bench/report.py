@@ -170,6 +170,22 @@ def loadtest_section(results_dir: Path) -> str:
     return "\n".join(out).rstrip()
 
 
+def plans_section(reports: list[dict]) -> str:
+    out = []
+    for report in reports:
+        plans = report.get("plans") or {}
+        if not plans:
+            continue
+        out.append(
+            f"### {report['engine']}, {report['sizes']['drivers']:,} drivers — {report['when']}\n"
+        )
+        for name, text in plans.items():
+            out.append(
+                f"<details><summary>{name}</summary>\n\n```\n{text.strip()}\n```\n\n</details>\n"
+            )
+    return "\n".join(out).rstrip() or "No plans yet: run `make bench`."
+
+
 def replace_section(text: str, name: str, body: str) -> str:
     begin, end = f"<!-- bench:{name}:begin -->", f"<!-- bench:{name}:end -->"
     block = f"{begin}\n{body}\n{end}"
@@ -185,5 +201,6 @@ def write_performance_doc(doc: Path, results_dir: Path) -> Path:
     text = replace_section(text, "results", results_section(reports))
     text = replace_section(text, "growth", growth_section(reports))
     text = replace_section(text, "loadtest", loadtest_section(results_dir))
+    text = replace_section(text, "plans", plans_section(reports))
     doc.write_text(text.rstrip() + "\n")
     return doc
