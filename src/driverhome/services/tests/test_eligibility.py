@@ -203,3 +203,25 @@ def test_ranking_puts_the_most_urgent_first():
     assert order.index((5, "N04-06")) < order.index((3, "N01-03"))
     assert order.index((4, "N06-01")) < order.index((1, "N05-05"))
     assert [s.urgency for s in ranked] == sorted((s.urgency for s in ranked), reverse=True)
+
+
+def test_reasons_are_translated_when_shown():
+    from django.utils import translation
+
+    f = facts(licence_expires=TODAY + timedelta(days=10), residence="cab")
+    found = el.evaluate(
+        {
+            "rules": [
+                {"rule": "licence_expires_within", "days": 90},
+                {"rule": "residence", "in": ["cab"]},
+            ]
+        },
+        f,
+        TODAY,
+    )
+    with translation.override("en"):
+        assert el.render_reasons(found.reason) == (
+            "Driving licence expires on 2026-03-20; Residence: Lives in the cab"
+        )
+    with translation.override("zh-hans"):
+        assert el.render_reasons(found.reason).startswith("驾驶证将于 2026-03-20 到期")
