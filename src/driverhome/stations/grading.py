@@ -101,33 +101,35 @@ def _service_items(station, start, end):
 def _events_held(station, start, end):
     from driverhome.events.models import Event
 
-    return Event.objects.filter(
-        station=station, start__gte=start, start__lt=end, kind__in=["market", "activity"]
-    ).count()
+    return (
+        Event.objects.filter(
+            station=station,
+            starts_at__gte=start,
+            starts_at__lt=min(end, timezone.now()),
+            kind__in=["market", "activity"],
+        )
+        .exclude(status="cancelled")
+        .count()
+    )
 
 
 def _requests_on_time(station, start, end):
     from driverhome.appeals import figures
 
-    return figures.requests_on_time_rate(station.operator.path, start, end, station=station)
+    return figures.requests_on_time_rate(None, start, end, site=station.code)
 
 
 def _return_visit_satisfaction(station, start, end):
     from driverhome.appeals import figures
 
-    return figures.requests_satisfaction_rate(station.operator.path, start, end, station=station)
+    return figures.requests_satisfaction_rate(None, start, end, site=station.code)
 
 
 def _as_rate(value) -> float | None:
-    """Figures answer a rate as 0..1 or as a percentage; normalise to 0..1."""
+    """The appeals figures answer a percentage (or None without data); as 0..1."""
     if value is None:
         return None
-    if isinstance(value, dict):
-        value = value.get("value", value.get("rate"))
-    if value is None:
-        return None
-    value = float(value)
-    return value / 100 if value > 1 else value
+    return float(value) / 100
 
 
 def compute(
@@ -315,9 +317,12 @@ def evaluate(
         t = thresholds.get(g)
         if t and total >= t.min_score and not unmet_requirements(t.requires, scores, station, year):
             grade = g
-    next_grade = GRADES[GRADES.index(grade) + 1] if grade != GRADES[-1] else ""
     if grade == "":
         next_grade = GRADES[0]
+    elif grade == GRADES[-1]:
+        next_grade = ""
+    else:
+        next_grade = GRADES[GRADES.index(grade) + 1]
     gaps = []
     target = thresholds.get(next_grade) if next_grade else None
     if target is not None:
