@@ -284,13 +284,12 @@ def create_driver(request, body: DriverIn):
     return Status(201, _driver_out(driver))
 
 
-@router.get("/drivers/lookup", response=DriverOut)
+@router.get("/drivers/lookup", response=list[DriverOut])
 def lookup_driver(request, text: str):
+    """The driver with this mobile number, plate or ID number: a list of none or one."""
     _files(request)
     driver = driver_by_phone_or_plate(request.user, text)
-    if driver is None:
-        raise Http404
-    return _driver_out(driver)
+    return [] if driver is None else [_driver_out(driver)]
 
 
 @router.get("/drivers/{public_id}", response=DriverOut)
