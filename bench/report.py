@@ -7,6 +7,7 @@ The document's prose is written by hand; only the text between
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -186,6 +187,76 @@ def plans_section(reports: list[dict]) -> str:
     return "\n".join(out).rstrip() or "No plans yet: run `make bench`."
 
 
+# National yearly volumes (DOMAIN.md section 8; check-ins: ten visits a driver a year).
+NATIONAL_ROWS = {
+    "drivers_driver": (17_000_000, "drivers on file"),
+    "drivers_familymember": (17_000_000 * 2, "family members on file"),
+    "appeals_appeal": (5_000_000, "requests a year"),
+    "services_servicerecord": (100_000_000, "service records a year"),
+    "stations_checkin": (170_000_000, "check-ins a year"),
+}
+PEAK_NATIONAL = 1100  # req/s, docs/scaling.md
+PEAK_PROVINCE = 40
+
+
+def sizing_section(reports: list[dict], results_dir: Path) -> str:
+    out = []
+    loads = {}
+    for path in sorted(results_dir.glob("loadtest-*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if data.get("sustained"):
+            loads[data["engine"]] = data["sustained"]["throughput"]
+    if loads:
+        out.append(
+            "| engine | rate sustained on the 2-core machine | 8-core app servers for the national peak (×2 margin) | for a province |"
+        )
+        out.append("|---|---:|---:|---:|")
+        for engine, rate in loads.items():
+            per_server = 4 * rate
+            national = math.ceil(PEAK_NATIONAL * 2 / per_server) if per_server else None
+            province = math.ceil(PEAK_PROVINCE * 2 / per_server) if per_server else None
+            out.append(f"| {engine} | {_fmt(rate)} req/s | {national} | {province} |")
+        out.append("")
+    sized = [r for r in reports if r.get("tables")]
+    if sized:
+        report = max(sized, key=lambda r: (r["engine"] == "postgresql", r["sizes"]["drivers"]))
+        out.append(
+            f"Row sizes measured on {report['engine']} with {report['sizes']['drivers']:,} drivers "
+            "(table and indexes):"
+        )
+        out.append("")
+        out.append("| table | rows | bytes per row | national volume | national size |")
+        out.append("|---|---:|---:|---|---:|")
+        total = 0.0
+        for table, info in report["tables"].items():
+            if not info["rows"]:
+                continue
+            per_row = info["bytes"] / info["rows"]
+            volume, label = NATIONAL_ROWS.get(table, (None, ""))
+            size = per_row * volume / 1e9 if volume else None
+            if table == "appeals_transition" and report["tables"].get("appeals_appeal", {}).get(
+                "rows"
+            ):
+                ratio = info["rows"] / report["tables"]["appeals_appeal"]["rows"]
+                volume, label = 5_000_000 * ratio, f"transitions a year ({ratio:.1f} a request)"
+                size = per_row * volume / 1e9
+            if size:
+                total += size
+            out.append(
+                f"| `{table}` | {info['rows']:,} | {per_row:,.0f} | "
+                f"{f'{volume:,.0f} {label}' if volume else '—'} | {f'{size:,.1f} GB' if size else '—'} |"
+            )
+        out.append("")
+        out.append(
+            f"National database: about **{total:,.0f} GB** for the driver files plus one year of requests, "
+            "transitions, service records and check-ins."
+        )
+    return "\n".join(out).rstrip() or "No measurements yet: run `make bench` and `make loadtest`."
+
+
 def replace_section(text: str, name: str, body: str) -> str:
     begin, end = f"<!-- bench:{name}:begin -->", f"<!-- bench:{name}:end -->"
     block = f"{begin}\n{body}\n{end}"
@@ -203,4 +274,8 @@ def write_performance_doc(doc: Path, results_dir: Path) -> Path:
     text = replace_section(text, "loadtest", loadtest_section(results_dir))
     text = replace_section(text, "plans", plans_section(reports))
     doc.write_text(text.rstrip() + "\n")
+    scaling = doc.parent / "scaling.md"
+    if scaling.exists():
+        body = replace_section(scaling.read_text(), "sizing", sizing_section(reports, results_dir))
+        scaling.write_text(body.rstrip() + "\n")
     return doc

@@ -247,6 +247,43 @@ def machine_info(engine: str) -> dict:
     return info
 
 
+BIG_TABLES = [
+    "drivers_driver",
+    "drivers_familymember",
+    "appeals_appeal",
+    "appeals_transition",
+    "services_servicerecord",
+    "stations_checkin",
+    "accounts_auditlog",
+]
+
+
+def table_sizes() -> dict:
+    """Rows and bytes (table plus its indexes) of the tables that grow, for the sizing arithmetic."""
+    from django.db import connection
+
+    existing = set(connection.introspection.table_names())
+    sizes = {}
+    with connection.cursor() as cursor:
+        for table in BIG_TABLES:
+            if table not in existing:
+                continue
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT count(*) FROM {quoted}")  # noqa: S608 - fixed table names
+            rows = cursor.fetchone()[0]
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+            else:
+                cursor.execute(
+                    "SELECT sum(pgsize) FROM dbstat WHERE aggregate = TRUE AND name IN "
+                    "(SELECT name FROM sqlite_master WHERE tbl_name = %s)",
+                    [table],
+                )
+            size = cursor.fetchone()[0] or 0
+            sizes[table] = {"rows": rows, "bytes": size}
+    return sizes
+
+
 def query_plans() -> dict:
     from bench.explain import plans
 
@@ -384,6 +421,7 @@ def main(argv=None) -> int:
         "modules": loaded,
         "results": rows,
         "plans": {} if args.only else query_plans(),
+        "tables": {} if args.only else table_sizes(),
     }
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
