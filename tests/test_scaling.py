@@ -200,3 +200,23 @@ def test_redis_cache_backend(redis_url):
     finally:
         cache.delete_many(["site:jiyun:free", "once"])
         cache.close()
+
+
+# --- lists walk an index ----------------------------------------------------------------------
+
+
+def test_no_list_pages_with_offset():
+    """Every list is paginated by keyset (core/pagination.py): Django's OFFSET paginator is not used."""
+    from pathlib import Path
+
+    import driverhome
+
+    root = Path(driverhome.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "django.core.paginator" in text or "Paginator(" in text:
+            offenders.append(str(path.relative_to(root)))
+    assert offenders == []
