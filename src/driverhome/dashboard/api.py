@@ -25,12 +25,15 @@ def get_summary(
     org: str | None = None,
     start: str | None = Query(None, alias="from"),
     end: str | None = Query(None, alias="to"),
+    live: bool = False,
 ):
     """Every dashboard figure for ``org`` (default: the caller's organisation) and its subtree.
 
     ``from``/``to`` (YYYY-MM-DD, inclusive) limit the period; without them the figures cover
     all time. An organisation outside the caller's subtree answers 404. Figures whose app is not
     installed are ``null`` and listed in ``not_available``. ``trends`` holds monthly series.
+    Figures come from the monthly counters where they can; ``live=true`` computes every one
+    from the records instead (slower; for checking).
     """
     require_roles(request, *DASHBOARD_ROLES)
     organisation = summary_module.resolve_org(request.user, org)
@@ -38,4 +41,4 @@ def get_summary(
         period = summary_module.parse_period({"from": start, "to": end})
     except summary_module.PeriodError as exc:
         raise DomainError(str(exc), code="invalid_period") from None
-    return summary_module.summary(organisation, period)
+    return summary_module.summary(organisation, period, live=live)

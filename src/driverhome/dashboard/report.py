@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from . import panels, registry
 from . import summary as S
 from .actions import month_start
+from .labels import labelled
 
 
 @dataclass
@@ -97,7 +98,7 @@ def build(org, month: date) -> Report:
         if figure.kind == registry.Kind.BREAKDOWN:
             value = to_date[figure.key] if figure.periodic else in_month[figure.key]
             if value:
-                rows = sorted(value.items(), key=lambda kv: -(kv[1] or 0))
+                rows = labelled(figure.key, value)
                 data.breakdowns.append(
                     {"key": figure.key, "label": str(figure.label), "rows": rows}
                 )

@@ -20,6 +20,7 @@ from driverhome.core.pagination import paginate
 
 from . import drill, panels, registry, report
 from . import summary as S
+from .labels import labelled
 
 DASHBOARD_ROLES = (Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN)
 
@@ -86,12 +87,12 @@ def _breakdowns(figures: dict) -> list[dict]:
         value = figures.get(figure.key)
         if figure.kind != registry.Kind.BREAKDOWN or not value:
             continue
-        rows = sorted(value.items(), key=lambda kv: -(kv[1] or 0))
+        rows = labelled(figure.key, value)
         out.append(
             {
                 "key": figure.key,
                 "label": str(figure.label),
-                "rows": [{"name": str(k), "value": v} for k, v in rows[:15]],
+                "rows": [{"name": k, "value": v} for k, v in rows[:15]],
                 "more": max(len(rows) - 15, 0),
             }
         )
@@ -185,7 +186,7 @@ def figure_detail(request, key: str):
             )
     breakdown = []
     if figure.kind == registry.Kind.BREAKDOWN and value:
-        breakdown = sorted(value.items(), key=lambda kv: -(kv[1] or 0))
+        breakdown = labelled(key, value)
     records, querystring = None, ""
     entry = drill.DRILLS.get(key)
     if entry is not None:
