@@ -204,7 +204,7 @@ def _event_out(event: Event) -> dict:
     }
 
 
-def _registration_out(registration: Registration) -> dict:
+def _registration_out(registration: Registration, positions: dict | None = None) -> dict:
     return {
         "id": registration.public_id,
         "event": registration.event.code,
@@ -214,7 +214,11 @@ def _registration_out(registration: Registration) -> dict:
         "channel": registration.channel,
         "queued_at": registration.queued_at,
         "confirm_by": registration.confirm_by,
-        "waitlist_position": actions.waitlist_position(registration),
+        "waitlist_position": (
+            positions.get(registration.pk)
+            if positions is not None
+            else actions.waitlist_position(registration)
+        ),
     }
 
 
@@ -452,7 +456,15 @@ def list_registrations(request, code: str, status: str = "", cursor: str | None 
     if status:
         registrations = registrations.filter(status=status)
     page = paginate(registrations, order="queued_at", cursor=cursor)
-    return {"items": [_registration_out(r) for r in page], "next_cursor": page.next_cursor}
+    waiting = Registration.objects.filter(event=event, status=Registration.Status.WAITLISTED)
+    positions = {
+        pk: n
+        for n, pk in enumerate(waiting.order_by("queued_at", "pk").values_list("pk", flat=True), 1)
+    }
+    return {
+        "items": [_registration_out(r, positions) for r in page],
+        "next_cursor": page.next_cursor,
+    }
 
 
 @router.post(

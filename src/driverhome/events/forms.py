@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Kind, Schedule
 
@@ -29,7 +30,9 @@ NTHS = [
 class _SiteFields(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=120)
-    station = forms.ModelChoiceField(label=_("Site"), queryset=None, to_field_name="code")
+    station = forms.ModelChoiceField(
+        label=pgettext_lazy("event", "Site"), queryset=None, to_field_name="code"
+    )
     capacity = forms.IntegerField(
         label=_("Capacity"), min_value=1, required=False, help_text=_("Empty: no limit.")
     )

@@ -34,6 +34,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import Role
 from driverhome.accounts.scoping import ScopedQuerySet
@@ -46,10 +47,10 @@ def new_code(prefix: str) -> str:
 
 
 class Kind(models.TextChoices):
-    MARKET = "market", _("Red Collar Market")
-    TRAINING = "training", _("Training session")
-    BRIEFING = "briefing", _("Policy briefing")
-    ACTIVITY = "activity", _("Activity")
+    MARKET = "market", pgettext_lazy("event kind", "Red Collar Market")
+    TRAINING = "training", pgettext_lazy("event kind", "Training session")
+    BRIEFING = "briefing", pgettext_lazy("event kind", "Policy briefing")
+    ACTIVITY = "activity", pgettext_lazy("event kind", "Activity")
 
 
 class EventScopedQuerySet(ScopedQuerySet):
