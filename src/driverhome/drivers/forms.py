@@ -165,7 +165,11 @@ class RegisterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = Organisation.objects.filter(
             is_active=True,
-            kind__in=[Organisation.Kind.OPERATOR, Organisation.Kind.COMMUNITY],
+            kind__in=[
+                Organisation.Kind.OPERATOR,
+                Organisation.Kind.COMMUNITY,
+                Organisation.Kind.SUBDISTRICT,
+            ],
         ).order_by("path")
 
     def consents(self) -> list[str]:
