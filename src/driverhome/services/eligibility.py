@@ -239,12 +239,12 @@ def rule_no_service_within(f: Facts, p: dict, today: date) -> Hit | None:
     days = int(p.get("days", 90))
     last = max((f.received[c] for c in p.get("items") or [] if c in f.received), default=None)
     if last is None:
-        return Hit(85, R(gettext_noop("Never visited")))
+        return Hit(85, R(gettext_noop("Not received yet")))
     since = (today - last).days
     if since >= days:
         return Hit(
             min(95, 70 + (since - days) // 10),
-            R(gettext_noop("Last visit %(days)s days ago"), {"days": since}),
+            R(gettext_noop("Last received %(days)s days ago"), {"days": since}),
             due=last + timedelta(days=days),
         )
     return None

@@ -83,7 +83,7 @@ class ItemForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     provider_label = forms.CharField(label=_("Provided by"), max_length=80, required=False)
-    channel = forms.ChoiceField(label=_("Delivered"), choices=ServiceItem.Channel.choices)
+    channel = forms.ChoiceField(label=_("How it is delivered"), choices=ServiceItem.Channel.choices)
     beneficiary = forms.ChoiceField(label=_("For"), choices=ServiceItem.Beneficiary.choices)
     eligibility = forms.CharField(
         label=_("Eligibility rules (JSON)"),

@@ -85,7 +85,7 @@ class ServiceItem(models.Model):
     )
     provider_label = models.CharField(_("provided by"), max_length=80, blank=True)
     channel = models.CharField(
-        _("delivered"), max_length=12, choices=Channel.choices, default=Channel.ON_SITE
+        _("how delivered"), max_length=12, choices=Channel.choices, default=Channel.ON_SITE
     )
     beneficiary = models.CharField(
         _("for"), max_length=8, choices=Beneficiary.choices, default=Beneficiary.DRIVER
@@ -172,7 +172,7 @@ class ServiceRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="records",
     )
-    delivered_at = models.DateTimeField(_("delivered"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered at"), default=timezone.now)
     place = models.CharField(_("place"), max_length=120, blank=True)
     station = models.ForeignKey(
         "stations.Station",
@@ -534,7 +534,7 @@ class WorkOrder(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("In production")
-        DONE = "done", _("Delivered")
+        DONE = "done", _("Delivered to the client")
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="orders")

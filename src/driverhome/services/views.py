@@ -6,6 +6,7 @@ import json
 import uuid
 from datetime import date
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q, Sum
 from django.http import Http404
@@ -264,10 +265,15 @@ def record_new(request):
     family = list(driver.family.all()) if driver else []
     initial = {
         "driver": request.GET.get("driver", ""),
-        "item": request.GET.get("item")
-        and ServiceItem.objects.filter(code=request.GET["item"]).first(),
+        "item": ServiceItem.objects.filter(
+            code=request.GET.get("item", ""), is_active=True
+        ).first(),
     }
     form = RecordForm(request.POST or None, family=family, initial=initial)
+    if driver is not None:
+        # Coming from the driver's page: the driver is fixed, shown above the form.
+        form.fields["driver"].widget = forms.HiddenInput()
+        form.initial["driver"] = str(driver.public_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if driver is None:
