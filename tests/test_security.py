@@ -643,7 +643,7 @@ class ExhaustedAllowance:
 @pytest.mark.parametrize(
     ("name", "target", "method", "persona", "body"),
     PUBLIC_ENDPOINTS,
-    ids=[e[0] if isinstance(e, tuple) else e.values[0] for e in PUBLIC_ENDPOINTS],
+    ids=[e.values[0] if hasattr(e, "marks") else e[0] for e in PUBLIC_ENDPOINTS],
 )
 def test_public_endpoint_is_rate_limited(
     name, target, method, persona, body, api_token, monkeypatch
