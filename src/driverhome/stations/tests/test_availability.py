@@ -18,7 +18,9 @@ CONSOLE = AvailabilityUpdate.Source.CONSOLE
 
 def test_updates_are_kept_as_history_and_the_latest_is_current(orgs):
     station = make_station(orgs["xiapu"])
-    actions.update_availability(station, actor=None, source=CONSOLE, free_truck_bays=10, free_beds=4)
+    actions.update_availability(
+        station, actor=None, source=CONSOLE, free_truck_bays=10, free_beds=4
+    )
     actions.update_availability(station, actor=None, source=CONSOLE, free_truck_bays=8)
     station.refresh_from_db()
     assert (station.free_truck_bays, station.free_beds) == (8, 4)
@@ -30,7 +32,10 @@ def test_a_late_report_goes_into_the_history_only(orgs):
     station = make_station(orgs["xiapu"])
     actions.update_availability(station, actor=None, source=CONSOLE, free_truck_bays=10)
     actions.update_availability(
-        station, actor=None, source=CONSOLE, free_truck_bays=50,
+        station,
+        actor=None,
+        source=CONSOLE,
+        free_truck_bays=50,
         at=timezone.now() - timedelta(minutes=10),
     )
     station.refresh_from_db()
@@ -92,16 +97,23 @@ def test_sensor_token_may_report_its_own_site_only(orgs, personas, client):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     ok = client.post(
         f"/api/v1/stations/{station.code}/availability",
-        {"free_truck_bays": 9}, content_type="application/json", **headers,
+        {"free_truck_bays": 9},
+        content_type="application/json",
+        **headers,
     )
     assert ok.status_code == 201 and ok.json()["source"] == "sensor"
     station.refresh_from_db()
     assert station.free_truck_bays == 9
     # Another site's availability, or any other endpoint: not authenticated at all.
-    assert client.post(
-        f"/api/v1/stations/{other.code}/availability",
-        {"free_truck_bays": 1}, content_type="application/json", **headers,
-    ).status_code == 401
+    assert (
+        client.post(
+            f"/api/v1/stations/{other.code}/availability",
+            {"free_truck_bays": 1},
+            content_type="application/json",
+            **headers,
+        ).status_code
+        == 401
+    )
     assert client.get("/api/v1/me", **headers).status_code == 401
     assert client.get(f"/api/v1/stations/{station.code}/checkins", **headers).status_code == 401
 

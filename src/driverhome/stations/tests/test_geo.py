@@ -30,7 +30,8 @@ def test_every_point_within_the_radius_lies_in_the_bounding_box(lat, lon, radius
         math.sin(phi1) * math.cos(d) + math.cos(phi1) * math.sin(d) * math.cos(bearing)
     )
     lmb2 = lmb1 + math.atan2(
-        math.sin(bearing) * math.sin(d) * math.cos(phi1), math.cos(d) - math.sin(phi1) * math.sin(phi2)
+        math.sin(bearing) * math.sin(d) * math.cos(phi1),
+        math.cos(d) - math.sin(phi1) * math.sin(phi2),
     )
     plat = math.degrees(phi2)
     plon = (math.degrees(lmb2) + 540) % 360 - 180

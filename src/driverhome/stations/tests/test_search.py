@@ -19,8 +19,11 @@ HERE = (29.90, 121.90)
 
 def _fresh(station, trucks=None, beds=None):
     actions.update_availability(
-        station, actor=None, source=AvailabilityUpdate.Source.CONSOLE,
-        free_truck_bays=trucks, free_beds=beds,
+        station,
+        actor=None,
+        source=AvailabilityUpdate.Source.CONSOLE,
+        free_truck_bays=trucks,
+        free_beds=beds,
     )
 
 
