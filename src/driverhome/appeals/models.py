@@ -138,7 +138,9 @@ class TimeLimit(models.Model):
     )
     accept_days = models.PositiveSmallIntegerField(_("working days to accept"), default=1)
     visit_days = models.PositiveSmallIntegerField(_("working days to the return visit"), default=1)
-    reminder_percent = models.PositiveSmallIntegerField(_("reminder at % of the time"), default=80)
+    reminder_percent = models.PositiveSmallIntegerField(
+        _("reminder point (percent of the time)"), default=80
+    )
 
     class Meta:
         verbose_name = _("time limit")
