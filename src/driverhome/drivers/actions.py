@@ -64,7 +64,10 @@ def _clean_id(value: str) -> idnumber.IdNumber:
     try:
         return idnumber.parse(value)
     except idnumber.InvalidIdNumber as exc:
-        raise DomainError(_(str(exc)), code="invalid_id_number", field="id_number") from None
+        from .importer import ID_REASONS
+
+        message = str(ID_REASONS.get(exc.reason, exc))
+        raise DomainError(message, code="invalid_id_number", field="id_number") from None
 
 
 def _clean_phone(value: str) -> str:

@@ -78,6 +78,15 @@ RESIDENCE_WORDS = {
 for _value, _label in ResidenceType.choices:
     RESIDENCE_WORDS.setdefault(str(_value), _value)
 
+# The reasons of core.idnumber, in this app's catalogue.
+ID_REASONS = {
+    "length": gettext_lazy("An ID number has 18 characters."),
+    "characters": gettext_lazy("An ID number has 17 digits and a digit or X."),
+    "region": gettext_lazy("The region code of the ID number is not valid."),
+    "birth_date": gettext_lazy("The birth date in the ID number is not valid."),
+    "check_digit": gettext_lazy("The check digit of the ID number is wrong."),
+}
+
 OUTCOME_LABELS = {
     "created": gettext_lazy("created"),
     "updated": gettext_lazy("updated"),
@@ -243,7 +252,7 @@ def validate_rows(table: list[list], mapping: dict[str, int], result: ImportResu
             try:
                 parsed = idnumber.parse(cells["id_number"])
             except idnumber.InvalidIdNumber as exc:
-                errors.append((label["id_number"], _(str(exc))))
+                errors.append((label["id_number"], str(ID_REASONS.get(exc.reason, exc))))
         mobile = ""
         if not cells["phone"]:
             errors.append((label["phone"], _("A mobile number is required.")))

@@ -36,7 +36,10 @@ def test_good_rows_are_created_with_vehicles(org):
 
 @pytest.mark.django_db
 def test_wrong_check_digit_is_rejected_with_row_and_column(org):
-    result = run(rosters.to_xlsx(rosters.rows(4, bad={2: "check_digit"})), org)
+    from django.utils import translation
+
+    with translation.override("en"):
+        result = run(rosters.to_xlsx(rosters.rows(4, bad={2: "check_digit"})), org)
     assert result.created == 3 and result.rejected == 1
     assert result.errors == [
         [4, "rejected", "身份证号", "The check digit of the ID number is wrong."]
