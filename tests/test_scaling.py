@@ -220,3 +220,90 @@ def test_no_list_pages_with_offset():
         if "django.core.paginator" in text or "Paginator(" in text:
             offenders.append(str(path.relative_to(root)))
     assert offenders == []
+
+
+# --- synthetic data -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def synth_small(db):
+    from datetime import date
+
+    from driverhome.core.synth import Sizes, SynthContext, run
+    from driverhome.core.synth.progress import Progress
+
+    ctx = SynthContext(
+        sizes=Sizes(drivers=400, sites=30, requests=300, services=600),
+        seed=7,
+        as_of=date(2026, 6, 30),
+        progress=Progress(enabled=False),
+    )
+    return run(ctx)
+
+
+@pytest.mark.slow
+def test_synth_writes_what_the_application_reads(synth_small, settings):
+    from driverhome.accounts.models import User
+    from driverhome.core import idnumber, pii
+    from driverhome.drivers.models import Driver
+
+    assert {"accounts", "stations", "drivers", "appeals", "services"} <= set(synth_small.done)
+    assert Driver.objects.count() == 400
+    for driver in Driver.objects.order_by("pk")[:25]:
+        parsed = idnumber.parse(driver.id_number)  # decrypts with the configured keys
+        assert driver.id_hash == pii.lookup_hash(parsed.number, kind="id")
+        assert (driver.birth_date, driver.sex) == (parsed.birth_date, parsed.sex)
+        assert driver.phone_hash == pii.lookup_hash(driver.phone, kind="phone")
+        assert driver.phone_last4 == driver.phone[-4:]
+    supervisor = User.objects.get(username="supervisor")
+    assert Driver.objects.for_user(supervisor).count() == 400
+    assert User.objects.get(username="driver").check_password(settings.DEMO_PASSWORD)
+
+
+@pytest.mark.slow
+def test_synth_requests_have_consistent_histories(synth_small):
+    from collections import defaultdict
+
+    from driverhome.appeals.models import Appeal, Transition
+
+    statuses = dict(Appeal.objects.values_list("pk", "status"))
+    assert len(statuses) == 300
+    assert {"closed", "handling"} <= set(statuses.values())
+    chains = defaultdict(list)
+    for appeal_id, before, after in Transition.objects.order_by(
+        "appeal_id", "at", "pk"
+    ).values_list("appeal_id", "from_status", "to_status"):
+        chains[appeal_id].append((before, after))
+    for pk, status in statuses.items():
+        previous = ""
+        for before, after in chains[pk]:
+            assert before == previous
+            assert previous == "" or after in Appeal.TRANSITIONS[previous]
+            previous = after
+        assert previous == status
+    assert not Appeal.objects.filter(status="merged", merged_into__isnull=True).exists()
+    assert not Appeal.objects.open().filter(due_at__isnull=True).exists()
+
+
+@pytest.mark.slow
+def test_intake_after_synth_continues_the_tracking_numbers(synth_small):
+    from driverhome.appeals.actions import file_appeal
+    from driverhome.appeals.models import Appeal, Category
+    from driverhome.drivers.models import Driver
+
+    driver = Driver.objects.filter(user__isnull=False).first()
+    category = Category.objects.filter(parent__isnull=False).first()
+    appeal = file_appeal(
+        actor=driver.user, driver=driver, channel="app", category=category, description="停车场没灯"
+    )
+    assert Appeal.objects.filter(tracking_no=appeal.tracking_no).count() == 1
+
+
+def test_synth_refuses_a_database_that_already_has_synthetic_data(synth_small):
+    from django.core.management.base import CommandError
+
+    from driverhome.core.synth import Sizes, SynthContext, run
+    from driverhome.core.synth.progress import Progress
+
+    with pytest.raises(CommandError, match="already holds synthetic data"):
+        run(SynthContext(sizes=Sizes(drivers=10), progress=Progress(enabled=False)))

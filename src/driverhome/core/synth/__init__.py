@@ -60,6 +60,9 @@ class SynthContext:
 def run(ctx: SynthContext, *, only: list[str] | None = None) -> SynthContext:
     from django.db import connection
 
+    from . import bulk
+
+    bulk.SEED, bulk.NOW = ctx.seed, ctx.now
     _tune(connection)
     for name in GENERATORS:
         module = optional_import(f"driverhome.core.synth.{name}")
@@ -79,7 +82,9 @@ def run(ctx: SynthContext, *, only: list[str] | None = None) -> SynthContext:
 
 
 def _tune(connection) -> None:
-    """Bulk-load settings for this connection only."""
+    """Bulk-load settings for this connection only (not inside a transaction, e.g. in tests)."""
+    if connection.in_atomic_block:
+        return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET synchronous_commit TO off")

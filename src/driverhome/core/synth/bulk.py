@@ -10,8 +10,10 @@ fields are encrypted and JSON, dates and UUIDs stored as the application reads t
 from __future__ import annotations
 
 import json
+import random
+import uuid
 from collections.abc import Iterable
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -38,6 +40,10 @@ _PLAIN = {
 }
 
 BATCH = 20_000
+
+# Set by ``synth.run``: callable defaults (UUIDs, "now") become deterministic for a seed.
+SEED: int | None = None
+NOW: datetime | None = None
 
 
 def next_id(model) -> int:
@@ -98,9 +104,20 @@ class Inserter:
         for f in self.fields:
             self._converters.append(_converter(f))
             if f.has_default() and callable(f.default):
-                self._defaults.append(("call", f))
+                self._defaults.append(self._deterministic_default(f))
             else:
                 self._defaults.append(("value", f.get_default()))
+
+    def _deterministic_default(self, f):
+        internal = f.get_internal_type()
+        if SEED is not None and internal == "UUIDField":
+            rng = random.Random(f"{SEED}:{self.table}:{f.column}")
+            return ("fn", lambda: uuid.UUID(int=rng.getrandbits(128), version=4))
+        if NOW is not None and internal == "DateTimeField":
+            return ("fn", lambda: NOW)
+        if NOW is not None and internal == "DateField":
+            return ("fn", lambda: NOW.date())
+        return ("call", f)
 
     def _row(self, values: dict) -> tuple:
         if self.pk_name not in values:
@@ -119,6 +136,8 @@ class Inserter:
                 value = values[f.name]
             elif how == "call":
                 value = default.get_default()
+            elif how == "fn":
+                value = default()
             else:
                 value = default
             if conv is not None and value is not None:

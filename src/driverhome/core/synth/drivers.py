@@ -96,6 +96,7 @@ def generate(ctx) -> None:
     family_id = first_family
     user_id = first_user
     apartment_drivers: dict[int, list[int]] = {d: [] for d in range(n_districts)}
+    waiting_drivers: dict[int, list[int]] = {d: [] for d in range(n_districts)}
 
     def drivers_rows():
         nonlocal family_id, user_id
@@ -128,6 +129,8 @@ def generate(ctx) -> None:
                 apartment_drivers[d].append(pk)
             else:
                 residence = rng.choices(("rented", "cab", "local"), (55, 25, 20))[0]
+                if residence != "local" and len(waiting_drivers[d]) < 40 and rng.random() < 0.05:
+                    waiting_drivers[d].append(pk)
             tags = []
             for tag, p in (
                 ("hardship", 0.05),
@@ -306,7 +309,7 @@ def generate(ctx) -> None:
     ctx.progress.finish()
     reset_sequences(User, dm.Driver, dm.FamilyMember, dm.Vehicle, dm.EmploymentHistory, dm.Consent)
 
-    _apartments(ctx, dm, apartment_drivers)
+    _apartments(ctx, dm, apartment_drivers, waiting_drivers)
     ctx.shared.update(
         driver_district=driver_district,
         driver_org=driver_org,
@@ -333,7 +336,7 @@ def _lifecycle_nodes() -> list[int]:
     return list(services.LifecycleNode.objects.order_by("order").values_list("pk", flat=True))
 
 
-def _apartments(ctx, dm, apartment_drivers: dict[int, list[int]]) -> None:
+def _apartments(ctx, dm, apartment_drivers: dict[int, list[int]], waiting_drivers: dict) -> None:
     rng = ctx.rng("apartments")
     districts = ctx.shared["districts"]
     buildings, apartments, allocations, waiting = [], [], [], []
@@ -374,13 +377,13 @@ def _apartments(ctx, dm, apartment_drivers: dict[int, list[int]]) -> None:
                     )
                     t += 1
                 apk += 1
-            for w in range(5):
+            # Drivers not housed yet wait for a place (five per building, each once).
+            waiters = waiting_drivers[info["index"]]
+            for driver in waiters[b * 5 : b * 5 + 5]:
                 waiting.append(
                     {
                         "building_id": bpk,
-                        "driver_id": ctx.shared["driver_first_id"]
-                        + (info["index"] * ctx.sizes.drivers // len(districts))
-                        + tenants_per_wait(b, w, len(tenants)),
+                        "driver_id": driver,
                         "applied_at": ctx.now - timedelta(days=rng.uniform(1, 200)),
                         "household_size": rng.randint(1, 4),
                     }
@@ -397,8 +400,3 @@ def _apartments(ctx, dm, apartment_drivers: dict[int, list[int]]) -> None:
         Inserter(model, progress=ctx.progress).write(rows)
     ctx.progress.finish()
     reset_sequences(dm.Building, dm.Apartment, dm.Allocation, dm.WaitingListEntry)
-
-
-def tenants_per_wait(building: int, slot: int, tenants: int) -> int:
-    """A waiting driver: one of the district's first drivers not housed (offset past the tenants)."""
-    return tenants + 1 + building * 5 + slot

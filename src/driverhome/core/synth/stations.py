@@ -91,6 +91,7 @@ def generate(ctx) -> None:
                 "availability_at": now - timedelta(minutes=rng.randint(1, 240)),
                 "official_grade": rng.choice(grades) if grades and rng.random() < 0.6 else "",
                 "created_at": now - timedelta(days=rng.randint(30, 1500)),
+                "checkin_key": "%032x" % rng.getrandbits(128),
             }
         )
         sites.append({"id": pk, "district": info["index"], "local": bool(city)})
