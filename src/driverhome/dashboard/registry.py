@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from driverhome.core.modules import optional_import
 
@@ -247,7 +248,7 @@ FIGURES: list[Figure] = [
     ),
     _f(
         "requests_rehandled",
-        _("Re-handled"),
+        pgettext_lazy("dashboard", "Re-handled"),
         R,
         ("appeals", "requests_rehandled"),
         ("appeals", "requests_re_handled"),

@@ -11,6 +11,7 @@ from datetime import date
 import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import panels, registry
 from . import summary as S
@@ -330,7 +331,7 @@ def workbook(data: Report) -> bytes:
         sheet = book.add_worksheet(_sheet_name(_("Driver's Homes"), used))
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, 2, 14)
-        for col, text in enumerate([_("Site"), _("Grade"), _("Visits")]):
+        for col, text in enumerate([pgettext("dashboard", "Site"), _("Grade"), _("Visits")]):
             sheet.write_string(0, col, text, fmt["head"])
         for r, site in enumerate(data.sites, start=1):
             sheet.write_string(r, 0, site["name"], fmt["text"])

@@ -233,6 +233,22 @@ COUNTERS: list[Counter] = [
         date_field="at",
         where=lambda: Q(satisfaction__gte=4),
     ),
+    Counter(
+        key="services_node",
+        model="services.ServiceRecord",
+        org_fields=("driver__organisation",),
+        date_field="delivered_at",
+        where=lambda: ~Q(outcome="declined"),
+        dimension="item__node__code",
+    ),
+    Counter(
+        key="services_item",
+        model="services.ServiceRecord",
+        org_fields=("driver__organisation",),
+        date_field="delivered_at",
+        where=lambda: ~Q(outcome="declined"),
+        dimension="item__code",
+    ),
     # events.figures: an event counts for the organiser's and the site operator's subtrees.
     Counter(
         key="training_sessions",
@@ -292,6 +308,8 @@ ROLLUP_FIGURES: list[RollupFigure] = [
         percent("visits_satisfied", "visits"),
     ),
     RollupFigure("services_delivered", ("services_delivered",)),
+    RollupFigure("services_by_node", ("services_node",), breakdown("services_node")),
+    RollupFigure("services_by_item", ("services_item",), breakdown("services_item")),
     RollupFigure("training_sessions", ("training_sessions",)),
     RollupFigure("markets_held", ("markets_held",)),
     RollupFigure("attendance", ("attendance",)),

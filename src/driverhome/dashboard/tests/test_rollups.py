@@ -244,6 +244,7 @@ def test_rollups_equal_live_aggregation(orgs, personas, appeals, records, events
         "drivers_by_residence",
         "site_visits",
         "training_sessions",
+        "services_by_node",
     } <= set(figures)
     with transaction.atomic():
         _insert(orgs, personas, appeals, records, events, drivers_, visits)
