@@ -232,11 +232,24 @@ def supervisors_of(appeal: Appeal):
 
 
 def _next_tracking_no(received_at) -> str:
+    """The day's next number: one ``UPDATE ... RETURNING`` on the day's counter row (locked until commit)."""
+    from django.db import connection
+
     day = timezone.localtime(received_at).date()
-    TrackingCounter.objects.get_or_create(day=day)
-    TrackingCounter.objects.filter(day=day).update(last=F("last") + 1)
-    number = TrackingCounter.objects.filter(day=day).values_list("last", flat=True).get()
-    return f"{TRACKING_PREFIX}{day:%Y%m%d}-{number:04d}"
+    table = TrackingCounter._meta.db_table
+    sql = f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last"  # noqa: S608
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [day])
+            row = cursor.fetchone()
+        if row is not None:
+            return f"{TRACKING_PREFIX}{day:%Y%m%d}-{row[0]:04d}"
+        try:
+            with transaction.atomic():
+                TrackingCounter.objects.create(day=day, last=0)
+        except IntegrityError:
+            pass  # another intake created the day's row first
+    raise Conflict(_("Could not issue a tracking number; please try again."))
 
 
 def request_hash(payload: dict) -> str:
