@@ -34,7 +34,10 @@ class _SiteFields(forms.Form):
         label=pgettext_lazy("event", "Site"), queryset=None, to_field_name="code"
     )
     capacity = forms.IntegerField(
-        label=_("Capacity"), min_value=1, required=False, help_text=_("Empty: no limit.")
+        label=pgettext_lazy("event", "Capacity"),
+        min_value=1,
+        required=False,
+        help_text=_("Empty: no limit."),
     )
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
     service_items = forms.ModelMultipleChoiceField(
@@ -84,8 +87,8 @@ class ScheduleForm(_SiteFields):
         help_text=_("For monthly schedules, e.g. second and last."),
     )
     interval = forms.IntegerField(label=_("Every n weeks"), min_value=1, max_value=8, initial=1)
-    first_date = forms.DateField(label=_("From"), widget=DATE)
-    last_date = forms.DateField(label=_("Until"), widget=DATE)
+    first_date = forms.DateField(label=pgettext_lazy("event", "From"), widget=DATE)
+    last_date = forms.DateField(label=pgettext_lazy("event", "Until"), widget=DATE)
     start_time = forms.TimeField(label=_("Starts at"), widget=TIME)
     end_time = forms.TimeField(label=_("Ends at"), widget=TIME)
     skip_holidays = forms.BooleanField(
@@ -118,7 +121,10 @@ class ScheduleForm(_SiteFields):
 class EditForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
     capacity = forms.IntegerField(
-        label=_("Capacity"), min_value=1, required=False, help_text=_("Empty: no limit.")
+        label=pgettext_lazy("event", "Capacity"),
+        min_value=1,
+        required=False,
+        help_text=_("Empty: no limit."),
     )
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
 
@@ -166,7 +172,9 @@ class StallForm(forms.Form):
 
 
 class ServiceForm(forms.Form):
-    item = forms.ModelChoiceField(label=_("Service item"), queryset=None, to_field_name="code")
+    item = forms.ModelChoiceField(
+        label=_("Service item"), queryset=None, to_field_name="code", empty_label=None
+    )
     notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
 
     def __init__(self, *args, event, **kwargs):
@@ -180,7 +188,9 @@ class ServiceForm(forms.Form):
 
 
 class RequestForm(forms.Form):
-    category = forms.ModelChoiceField(label=_("Category"), queryset=None, to_field_name="code")
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=None, to_field_name="code", empty_label=None
+    )
     description = forms.CharField(
         label=_("What the driver needs"), widget=forms.Textarea(attrs={"rows": 3})
     )
