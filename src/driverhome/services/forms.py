@@ -75,7 +75,19 @@ class BulkRecordForm(forms.Form):
         self.fields["delivered_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
+class NodeForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=8)
+    name = forms.CharField(label=_("Name"), max_length=40)
+    name_en = forms.CharField(label=_("English name"), max_length=80, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    order = forms.IntegerField(label=_("Order"), min_value=0)
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+
 class ItemForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=12)
     node = forms.ModelChoiceField(label=_("Node"), queryset=LifecycleNode.objects.all())
     name = forms.CharField(label=_("Name"), max_length=80)
     name_en = forms.CharField(label=_("English name"), max_length=120, required=False)

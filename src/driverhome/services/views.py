@@ -32,6 +32,7 @@ from .forms import (
     EnrolForm,
     ItemForm,
     MemberForm,
+    NodeForm,
     RecordForm,
 )
 from .journey import journey
@@ -210,10 +211,39 @@ def catalogue(request):
 
 
 @admin_required
+def node_edit(request, code=None):
+    node = get_object_or_404(LifecycleNode, code=code) if code else None
+    initial = (
+        {
+            f: getattr(node, f)
+            for f in ("code", "name", "name_en", "description", "order", "is_active")
+        }
+        if node
+        else {"order": LifecycleNode.objects.count() + 1, "is_active": True}
+    )
+    form = NodeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.save_node(actor=request.user, node=node, **form.cleaned_data)
+            messages.success(request, _("The node was saved."))
+            return redirect("services:catalogue")
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+    return render(request, "services/node_edit.html", {"node": node, "form": form})
+
+
+@admin_required
+def item_new(request):
+    return item_edit(request, None)
+
+
+@admin_required
 def item_edit(request, code):
-    item = get_object_or_404(ServiceItem, code=code)
+    item = get_object_or_404(ServiceItem, code=code) if code else ServiceItem(base_urgency=10)
+    node_code = request.GET.get("node", "")
     initial = {
-        "node": item.node,
+        "code": item.code,
+        "node": item.node if item.node_id else LifecycleNode.objects.filter(code=node_code).first(),
         "name": item.name,
         "name_en": item.name_en,
         "description": item.description,
@@ -229,7 +259,9 @@ def item_edit(request, code):
     form = ItemForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.save_item(actor=request.user, item=item, **form.cleaned_data)
+            actions.save_item(
+                actor=request.user, item=item if item.pk else None, **form.cleaned_data
+            )
             messages.success(request, _("The item was saved."))
             return redirect("services:catalogue")
         except DomainError as exc:

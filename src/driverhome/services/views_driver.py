@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +26,7 @@ def _driver(request):
 def my_services(request):
     driver = _driver(request)
     records, suggestions, requests = [], [], []
+    today = timezone.localdate()
     if driver is not None:
         records = list(
             ServiceRecord.objects.filter(driver=driver)
@@ -38,7 +40,11 @@ def my_services(request):
             ).values_list("item_id", flat=True)
         )
         suggestions = [
-            {"item": items[s.item_id], "reason": s.reason, "due": s.due}
+            {
+                "item": items[s.item_id],
+                "reason": s.reason,
+                "due": s.due if s.due and s.due >= today else None,
+            }
             for s in suggestions_for(driver)
             if s.item_id not in asked
         ][:12]
