@@ -132,6 +132,7 @@ def test_admin_edits_an_items_rules_and_a_bad_rule_is_shown(client_for, catalogu
     url = reverse("services:item-edit", args=["N06-02"])
     item = catalogue["N06-02"]
     data = {
+        "code": item.code,
         "node": item.node_id,
         "name": item.name,
         "name_en": item.name_en,
