@@ -43,7 +43,10 @@ def entries_for_driver(driver, user) -> list[dict]:
                 "url": url(c.event),
             }
         )
-    for cert in Completion.objects.filter(driver=driver).select_related("course")[:50]:
+    completions = Completion.objects.filter(driver=driver).select_related("course")
+    if staff:
+        completions = completions.filter(pk__in=Completion.objects.for_user(user).values("pk"))
+    for cert in completions[:50]:
         entries.append(
             {
                 "at": cert.completed_at,
