@@ -191,6 +191,7 @@ def prepare(args) -> tuple[str, dict, str, dict, Path]:
             "synth",
             *(f"--{key}={value}" for key, value in sizes.items()),
             f"--seed={args.seed}",
+            f"--workers={os.environ.get('BENCH_SYNTH_WORKERS', '4')}",
         )
         elapsed = time.perf_counter() - started
         (workdir / "synth.json").write_text(json.dumps({"sizes": sizes, "seconds": elapsed}))

@@ -69,7 +69,7 @@ def generate(ctx) -> None:
         )
     rng = ctx.rng("accounts")
     sizes = ctx.sizes
-    n_districts = max(1, math.ceil(sizes.drivers / DRIVERS_PER_DISTRICT))
+    n_districts = max(1, math.ceil(sizes.drivers / ctx.district_size))
     n_companies = max(10, sizes.drivers // DRIVERS_PER_COMPANY)
     n_sites = max(1, sizes.sites)
     K = Organisation.Kind

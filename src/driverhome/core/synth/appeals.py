@@ -74,11 +74,12 @@ def generate(ctx) -> None:
     except ImportError:
         TRACKING_PREFIX = "BL"
     rng = ctx.rng("appeals")
-    total = ctx.sizes.requests
+    total = ctx.share(ctx.sizes.requests)
+    lo, span = ctx.lo, max(1, ctx.hi - ctx.lo)
+    here = [d["index"] for d in ctx.districts_here()]
     districts = ctx.shared["districts"]
     staff = ctx.shared["staff"]
     first_driver = ctx.shared["driver_first_id"]
-    n_drivers = ctx.shared["driver_count"]
     district_of = ctx.shared["driver_district"]
     org_of = ctx.shared["driver_org"]
     broker_of = ctx.shared["driver_broker"]
@@ -125,12 +126,14 @@ def generate(ctx) -> None:
         received = now - timedelta(days=age, minutes=rng.randint(0, 600))
         local_day = received.astimezone(SHANGHAI).date()
         per_day[local_day] += 1
-        tracking = f"{TRACKING_PREFIX}{local_day:%Y%m%d}-{per_day[local_day]:04d}"
+        # Parallel groups interleave their numbers of the day: group g of G takes g+1, g+1+G, ...
+        number = (per_day[local_day] - 1) * ctx.groups + ctx.group + 1
+        tracking = f"{TRACKING_PREFIX}{local_day:%Y%m%d}-{number:04d}"
         category, appeal_type, unit_kind = rng.choice(leaves)
         if rng.random() < 0.1:
             appeal_type = rng.choice(("enquiry", "help", "complaint", "suggestion"))
-        i = rng.randrange(n_drivers) if rng.random() < 0.92 else None
-        d = district_of[i] if i is not None else rng.randrange(len(districts))
+        i = lo + rng.randrange(span) if rng.random() < 0.92 else None
+        d = district_of[i] if i is not None else rng.choice(here)
         info = districts[d]
         site = (
             rng.choice(sites_by_district[d])
@@ -294,9 +297,33 @@ def generate(ctx) -> None:
     appeal_writer.write(appeals)
     transition_writer.write(transitions)
     visit_writer.write(visits)
-    counters = [{"day": day, "last": count} for day, count in sorted(per_day.items())]
-    existing = set(am.TrackingCounter.objects.values_list("day", flat=True))
-    Inserter(am.TrackingCounter).write(row for row in counters if row["day"] not in existing)
     ctx.progress.finish()
     reset_sequences(am.Appeal, am.Transition, am.ReturnVisit, am.TrackingCounter)
     ctx.shared["appeal_status"] = dict(status_count)
+
+
+def write_tracking_counters() -> None:
+    """Set each day's counter to the highest number issued, so intake continues after it."""
+    from datetime import date
+
+    from driverhome.appeals import models as am
+
+    last: dict = {}
+    for number in am.Appeal.objects.values_list("tracking_no", flat=True).iterator(
+        chunk_size=50_000
+    ):
+        head, _sep, tail = number.rpartition("-")
+        if not tail.isdigit() or len(head) < 8 or not head[-8:].isdigit():
+            continue
+        day = head[-8:]
+        last[day] = max(last.get(day, 0), int(tail))
+    existing = dict(am.TrackingCounter.objects.values_list("day", "last"))
+    rows = []
+    for key, value in last.items():
+        day = date(int(key[:4]), int(key[4:6]), int(key[6:]))
+        if day in existing:
+            if existing[day] < value:
+                am.TrackingCounter.objects.filter(day=day).update(last=value)
+        else:
+            rows.append({"day": day, "last": value})
+    Inserter(am.TrackingCounter).write(rows)

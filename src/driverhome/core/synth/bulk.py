@@ -46,9 +46,90 @@ SEED: int | None = None
 NOW: datetime | None = None
 
 
+# Parallel workers write disjoint key ranges: {table: [(start, end) per group]}; ``use_blocks``
+# picks this process's range, and ``next_id`` then answers inside it.
+BLOCKS: dict[str, list[tuple[int, int]]] = {}
+_GROUP: int | None = None
+_UUID_STREAMS: dict[str, random.Random] = {}
+
+
+def _max_pk(model, lo: int | None = None, hi: int | None = None) -> int | None:
+    qs = model._base_manager.all()
+    if lo is not None:
+        qs = qs.filter(pk__gte=lo, pk__lt=hi)
+    return qs.aggregate(top=models.Max("pk"))["top"]
+
+
 def next_id(model) -> int:
-    value = model.objects.aggregate(top=models.Max("pk"))["top"]
-    return (value or 0) + 1
+    table = model._meta.db_table
+    if _GROUP is not None:
+        if table not in BLOCKS:
+            raise RuntimeError(f"no key range planned for {table} in parallel generation")
+        lo, hi = BLOCKS[table][_GROUP]
+        top = _max_pk(model, lo, hi)
+        return lo if top is None else top + 1
+    return (_max_pk(model) or 0) + 1
+
+
+def use_blocks(group: int | None) -> None:
+    global _GROUP
+    _GROUP = group
+
+
+def plan_blocks(ctx, plans) -> None:
+    """Reserve a key range per table and group, sized from the group's share of the rows."""
+    from django.apps import apps
+
+    def drivers(p):
+        return p[3] - p[2]
+
+    def share(total, p):
+        n = ctx.sizes.drivers or 1
+        return total * p[3] // n - total * p[2] // n
+
+    sizes = {
+        "accounts.User": lambda p: drivers(p) + 10,
+        "drivers.Driver": None,  # keyed by the driver's index: first id + index
+        "drivers.FamilyMember": lambda p: 5 * drivers(p) + 10,
+        "drivers.Vehicle": lambda p: drivers(p) + 10,
+        "drivers.EmploymentHistory": lambda p: drivers(p) + 10,
+        "drivers.Consent": lambda p: drivers(p) + 10,
+        "drivers.Building": lambda p: 20 * len(p[1]) + 10,
+        "drivers.Apartment": lambda p: 1000 * len(p[1]) + 10,
+        "drivers.Allocation": lambda p: 1000 * len(p[1]) + 10,
+        "drivers.WaitingListEntry": lambda p: 100 * len(p[1]) + 10,
+        "stations.CheckIn": lambda p: 3 * drivers(p) + 10,
+        "stations.Review": lambda p: 3 * drivers(p) + 10,
+        "services.ServiceRecord": lambda p: share(ctx.sizes.services, p) + 10,
+        "appeals.Appeal": lambda p: share(ctx.sizes.requests, p) + 10,
+        "appeals.Transition": lambda p: 14 * share(ctx.sizes.requests, p) + 10,
+        "appeals.ReturnVisit": lambda p: 4 * share(ctx.sizes.requests, p) + 10,
+        "events.Event": lambda p: 2000 * len(p[1]) + 10,
+        "events.CheckIn": lambda p: 150_000 * len(p[1]) + 10,
+        "events.Feedback": lambda p: 150_000 * len(p[1]) + 10,
+    }
+    BLOCKS.clear()
+    for label, size in sizes.items():
+        if size is None:
+            continue
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        start = (_max_pk(model) or 0) + 1
+        ranges = []
+        for plan in plans:
+            end = start + size(plan)
+            ranges.append((start, end))
+            start = end
+        BLOCKS[model._meta.db_table] = ranges
+
+
+def reset_all_sequences() -> None:
+    from django.apps import apps
+
+    labels = ("accounts", "drivers", "stations", "services", "appeals", "events")
+    reset_sequences(*[m for m in apps.get_models() if m._meta.app_label in labels])
 
 
 def reset_sequences(*model_list) -> None:
@@ -111,7 +192,9 @@ class Inserter:
     def _deterministic_default(self, f):
         internal = f.get_internal_type()
         if SEED is not None and internal == "UUIDField":
-            rng = random.Random(f"{SEED}:{self.table}:{f.column}")
+            # One stream per table, column and worker, continued by every later Inserter.
+            key = f"{SEED}:{self.table}:{f.column}:{_GROUP}"
+            rng = _UUID_STREAMS.setdefault(key, random.Random(key))
             return ("fn", lambda: uuid.UUID(int=rng.getrandbits(128), version=4))
         if NOW is not None and internal == "DateTimeField":
             return ("fn", lambda: NOW)

@@ -71,9 +71,9 @@ def generate(ctx) -> None:
     n_districts = len(districts)
     now = ctx.now
     as_of = ctx.as_of
-    nodes = _lifecycle_nodes()
+    nodes = ctx.shared["nodes"] if "nodes" in ctx.shared else _lifecycle_nodes()
 
-    first_driver = next_id(dm.Driver)
+    first_driver = ctx.shared.get("driver_first_id") or next_id(dm.Driver)
     first_user = next_id(User)
     first_family = next_id(dm.FamilyMember)
     ctx.shared["driver_first_id"] = first_driver
@@ -100,7 +100,7 @@ def generate(ctx) -> None:
 
     def drivers_rows():
         nonlocal family_id, user_id
-        for i in range(n):
+        for i in range(ctx.lo, ctx.hi):
             d = i * n_districts // n
             info = districts[d]
             sub = rng.randrange(len(info["communities"]))
@@ -288,7 +288,7 @@ def generate(ctx) -> None:
 
     # Users first (drivers reference them): generate drivers lazily, holding the user rows back.
     driver_writer = Inserter(dm.Driver, progress=ctx.progress)
-    ctx.progress.start("drivers", n)
+    ctx.progress.start("drivers", ctx.hi - ctx.lo)
     pending: list[dict] = []
     for row in drivers_rows():
         pending.append(row)
@@ -320,6 +320,10 @@ def generate(ctx) -> None:
     )
 
 
+def prepare(ctx) -> None:
+    ctx.shared["nodes"] = _lifecycle_nodes()
+
+
 def _flush(rows: list[dict], model, progress) -> None:
     if rows:
         Inserter(model, progress=progress).write(rows)
@@ -338,10 +342,9 @@ def _lifecycle_nodes() -> list[int]:
 
 def _apartments(ctx, dm, apartment_drivers: dict[int, list[int]], waiting_drivers: dict) -> None:
     rng = ctx.rng("apartments")
-    districts = ctx.shared["districts"]
     buildings, apartments, allocations, waiting = [], [], [], []
     bpk, apk = next_id(dm.Building), next_id(dm.Apartment)
-    for info in districts:
+    for info in ctx.districts_here():
         owner = info["operators"][0]["id"] if info["operators"] else info["id"]
         tenants = apartment_drivers[info["index"]]
         n_buildings = APARTMENTS_PER_DISTRICT // APARTMENTS_PER_BUILDING

@@ -41,7 +41,8 @@ def _code(n: int) -> str:
 def generate(ctx) -> None:
     from driverhome.events import models as em
 
-    sites = [s for s in ctx.shared.get("sites", []) if s["local"]]
+    here = {d["index"] for d in ctx.districts_here()}
+    sites = [s for s in ctx.shared.get("sites", []) if s["local"] and s["district"] in here]
     if not sites or "driver_first_id" not in ctx.shared:
         return
     rng = ctx.rng("events")

@@ -16,6 +16,7 @@ class Progress:
         self.started = time.perf_counter()
         self._last = 0.0
         self.summary: list[tuple[str, int, float]] = []
+        self.prefix = ""
 
     def start(self, label: str, total: int) -> Progress:
         self.label, self.total, self.done = label, max(0, int(total)), 0
@@ -47,7 +48,7 @@ class Progress:
         share = self.done / self.total if self.total else 1.0
         bar = "#" * int(width * min(share, 1.0))
         self.stream.write(
-            f"\r[synth] {self.label:<22} [{bar:<{width}}] {self.done:>11,}/{self.total:<11,} "
+            f"\r[synth] {self.prefix}{self.label:<22} [{bar:<{width}}] {self.done:>11,}/{self.total:<11,} "
             f"{share:6.1%} {self.done / elapsed:>9,.0f} rows/s"
         )
         self.stream.flush()

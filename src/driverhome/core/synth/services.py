@@ -21,6 +21,14 @@ def available() -> bool:
     )
 
 
+def prepare(ctx) -> None:
+    from driverhome.services import models as sv
+
+    catalogue = optional_import("driverhome.services.catalogue")
+    if catalogue is not None and not sv.ServiceItem.objects.exists():
+        catalogue.load_default_catalogue()
+
+
 def generate(ctx) -> None:
     from driverhome.services import models as sv
 
@@ -39,8 +47,8 @@ def generate(ctx) -> None:
     rng = ctx.rng("services")
     # Earlier items of the catalogue are the everyday ones: weight falls with their order.
     weights = [1.0 / (1 + i % 20) for i in range(len(items))]
-    total = ctx.sizes.services
-    n = ctx.shared["driver_count"]
+    total = ctx.share(ctx.sizes.services)
+    lo, span = ctx.lo, max(1, ctx.hi - ctx.lo)
     first_driver = ctx.shared["driver_first_id"]
     district_of = ctx.shared["driver_district"]
     child_of = ctx.shared["driver_child"]
@@ -56,7 +64,7 @@ def generate(ctx) -> None:
     rows = []
     picks = rng.choices(items, weights, k=min(total, 100_000))
     for k in range(total):
-        i = rng.randrange(n)
+        i = lo + rng.randrange(span)
         item, beneficiary, provider, _order = picks[k % len(picks)]
         family = None
         if beneficiary == "child":

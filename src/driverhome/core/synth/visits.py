@@ -27,7 +27,6 @@ def generate(ctx) -> None:
     if not sites or "driver_first_id" not in ctx.shared:
         return
     rng = ctx.rng("visits")
-    n = ctx.shared["driver_count"]
     first_driver = ctx.shared["driver_first_id"]
     district_of = ctx.shared["driver_district"]
     local: dict[int, list[int]] = {}
@@ -36,13 +35,13 @@ def generate(ctx) -> None:
             local.setdefault(site["district"], []).append(site["id"])
     all_sites = [s["id"] for s in sites]
     checkin_pk = next_id(sm.CheckIn)
-    total = n * VISITS_PER_DRIVER
+    total = (ctx.hi - ctx.lo) * VISITS_PER_DRIVER
     checkin_writer = Inserter(sm.CheckIn, progress=ctx.progress)
     review_writer = Inserter(sm.Review)
     now = ctx.now
     ctx.progress.start("check-ins, reviews", total)
     checkins, reviews = [], []
-    for i in range(n):
+    for i in range(ctx.lo, ctx.hi):
         driver = first_driver + i
         choices = local.get(district_of[i]) or all_sites
         days = rng.sample(range(1, 365), VISITS_PER_DRIVER)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import date
 
@@ -40,6 +41,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only", action="append", default=[], help="run only these generators (repeatable)"
         )
+        parser.add_argument(
+            "--workers",
+            type=_positive,
+            default=max(2, os.cpu_count() or 1),
+            help="parallel worker processes, one group of districts each (default: the cores)",
+        )
+        parser.add_argument(
+            "--district-size",
+            type=_positive,
+            default=30_000,
+            help="drivers per district (default 30,000, like Beilun)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **opts):
@@ -62,6 +75,8 @@ class Command(BaseCommand):
             seed=opts["seed"],
             as_of=opts["as_of"] or date.today(),
             progress=Progress(enabled=not opts["no_progress"]),
+            workers=max(1, opts["workers"]),
+            district_size=max(1, opts["district_size"]),
         )
         started = time.perf_counter()
         run(ctx, only=opts["only"] or None)
