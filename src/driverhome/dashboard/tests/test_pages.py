@@ -78,6 +78,7 @@ def test_supervisor_narrows_to_a_sub_district_and_a_quarter_then_drills_to_an_ov
         {"org": "t-guoju", "period": "quarter"},
     )
     body = detail.content.decode()
+    assert 'class="console-nav"' in body and "<h1>" in body  # inside the console shell
     assert late.tracking_no in body and other.tracking_no not in body
     assert reverse("appeals:appeal-detail", kwargs={"tracking_no": late.tracking_no}) in body
     assert (

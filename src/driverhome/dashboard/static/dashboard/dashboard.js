@@ -32,7 +32,7 @@
         color: palette,
         tooltip: { trigger: "axis", confine: true },
         legend: { type: "scroll", bottom: 0 },
-        grid: { left: 8, right: 12, top: 16, bottom: 40, containLabel: true },
+        grid: { left: 8, right: 12, top: 34, bottom: 40, containLabel: true },
         xAxis: { type: "category", data: data.months },
         yAxis: wantRates
           ? { type: "value", min: 0, max: 100, name: data.texts.rate }
