@@ -403,7 +403,6 @@ def file_appeal(
                 to_status=S.COLLECTED,
                 actor=actor if getattr(actor, "pk", None) else None,
                 actor_label=_label(actor),
-                note=str(Appeal.Channel(channel).label),
                 at=now,
             )
             audit.record(

@@ -322,7 +322,7 @@ def _build(rng, plan, now, numbers, stations, unit_for, limit, users, staff_by_o
         appeal.version += 1
 
     appeal.status = ""
-    step(S.COLLECTED, received, dispatcher, note=str(appeal.get_channel_display()))
+    step(S.COLLECTED, received, dispatcher)
     appeal.version = 1
     # How far this request got: old ones are finished, recent ones still in the loop.
     if plan["hotspot"]:

@@ -64,6 +64,7 @@ def _count(client, url):
 def test_list_pages_run_a_fixed_number_of_queries(client_for, api, personas, orgs):
     for _ in range(3):
         appeal_in_stage(personas, orgs, "handling")
+    file(personas["site_staff"], reporter_name="王", code="C02-01")  # no unit yet
     staff, phone = client_for("supervisor"), client_for("driver")
     console = _count(staff, reverse("appeals:appeal-list"))
     mine = _count(phone, reverse("appeals_driver:my-appeals"))
