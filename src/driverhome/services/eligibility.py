@@ -466,27 +466,42 @@ def validate(eligibility) -> dict:
     return result
 
 
-def evaluate(eligibility: dict, facts: Facts, today: date, *, item_code: str = "") -> Hit | None:
-    """Whether a driver is eligible for an item he has not (recently) received."""
-    rules = (eligibility or {}).get("rules") or []
+def compile_rules(eligibility: dict) -> tuple[bool, list, int | None]:
+    """(all must match, [(rule function, parameters, urgency override)], repeat days), resolved once."""
+    eligibility = eligibility or {}
+    rules = []
+    for rule in eligibility.get("rules") or []:
+        entry = RULES.get(rule.get("rule"))
+        if entry is None:
+            continue
+        override = rule.get("urgency")
+        rules.append((entry[0], rule, override if isinstance(override, int) else None))
+    return eligibility.get("match", "all") == "all", rules, eligibility.get("repeat_days")
+
+
+def evaluate_compiled(compiled, facts: Facts, today: date, item_code: str = "") -> Hit | None:
+    match_all, rules, repeat = compiled
     if not rules:
         return None
-    if item_code and item_code in facts.received:
-        repeat = eligibility.get("repeat_days")
-        if not repeat or (today - facts.received[item_code]).days < repeat:
+    if item_code:
+        last = facts.received.get(item_code)
+        if last is not None and (not repeat or (today - last).days < repeat):
             return None
     hits = []
-    for rule in rules:
-        fn = RULES.get(rule.get("rule"), (None,))[0]
-        hit = fn(facts, rule, today) if fn else None
-        if hit is None and eligibility.get("match", "all") == "all":
-            return None
-        if hit is not None:
-            if isinstance(rule.get("urgency"), int):
-                hit.urgency = rule["urgency"]
-            hits.append(hit)
+    for fn, params, override in rules:
+        hit = fn(facts, params, today)
+        if hit is None:
+            if match_all:
+                return None
+            continue
+        if override is not None:
+            hit.urgency = override
+        hits.append(hit)
     if not hits:
         return None
+    if len(hits) == 1:
+        hits[0].reason = [hits[0].reason]
+        return hits[0]
     top = max(hits, key=lambda h: h.urgency)
     return Hit(
         urgency=top.urgency,
@@ -494,6 +509,11 @@ def evaluate(eligibility: dict, facts: Facts, today: date, *, item_code: str = "
         due=min((h.due for h in hits if h.due), default=None),
         family_member_id=next((h.family_member_id for h in hits if h.family_member_id), None),
     )
+
+
+def evaluate(eligibility: dict, facts: Facts, today: date, *, item_code: str = "") -> Hit | None:
+    """Whether a driver is eligible for an item he has not (recently) received."""
+    return evaluate_compiled(compile_rules(eligibility), facts, today, item_code)
 
 
 @dataclass
@@ -513,11 +533,15 @@ class Suggestion:
 
 def suggestions(items: Iterable, facts_list: Iterable[Facts], today: date) -> list[Suggestion]:
     """Every (driver, item) pair that is eligible, ranked: most urgent first, then earliest due."""
-    items = [i for i in items if i.is_active and (i.eligibility or {}).get("rules")]
+    compiled = [
+        (item, compile_rules(item.eligibility))
+        for item in items
+        if item.is_active and (item.eligibility or {}).get("rules")
+    ]
     out = []
     for facts in facts_list:
-        for item in items:
-            hit = evaluate(item.eligibility, facts, today, item_code=item.code)
+        for item, rules in compiled:
+            hit = evaluate_compiled(rules, facts, today, item.code)
             if hit is None:
                 continue
             out.append(
