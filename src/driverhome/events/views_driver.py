@@ -246,7 +246,7 @@ def my_registrations(request):
         Registration.objects.for_user(request.user)
         .filter(driver=driver)
         .select_related("event", "event__station"),
-        order="-created_at",
+        order="-event__starts_at",
         cursor=request.GET.get("cursor"),
         page_size=30,
     )
