@@ -274,16 +274,42 @@ def check_no_overflow(page) -> None:
     assert overflow <= 1, f"{page.url} is {overflow}px wider than the screen"
 
 
+def _catalogue_strings():
+    """(English source strings, Chinese translations) of every app's catalogue, long enough
+    that seeing one on a page of the other language means a string was not translated."""
+    import polib
+
+    package = HERE.parent.parent / "src" / "driverhome"
+    english, chinese = set(), set()
+    for po_path in package.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"):
+        for entry in polib.pofile(str(po_path)).translated_entries():
+            if "%" in entry.msgid or "{" in entry.msgid or "<" in entry.msgid:
+                continue
+            if len(entry.msgid.split()) >= 3 and len(entry.msgid) >= 15:
+                english.add(entry.msgid)
+            if len(re.findall(r"[\u4e00-\u9fff]", entry.msgstr)) >= 6:
+                chinese.add(entry.msgstr)
+    return english, chinese
+
+
+_CATALOGUE: list = []
+
+
 def check_language(page, lang: str) -> None:
+    """The page is in the language asked for: no English UI sentence on a Chinese page and no
+    Chinese UI sentence on an English page (names of people, places and categories are data)."""
     html_lang = page.evaluate("document.documentElement.lang")
     assert html_lang == ("zh-CN" if lang == "zh" else "en"), html_lang
+    if not _CATALOGUE:
+        _CATALOGUE.extend(_catalogue_strings())
+    english, chinese = _CATALOGUE
     text = page.inner_text("body")
-    han = len(re.findall(r"[\u4e00-\u9fff]", text))
-    if lang == "en":
-        # English pages: Chinese only in names of people, places and organisations.
-        assert han < len(text) * 0.25, f"{page.url} looks untranslated into English"
+    leaked = sorted(s for s in (english if lang == "zh" else chinese) if s in text)
+    assert not leaked, f"{page.url} ({lang}) shows untranslated text: {leaked[:5]}"
+    if lang == "zh":
+        assert re.search(r"[\u4e00-\u9fff]", text), f"{page.url} shows no Chinese"
     else:
-        assert han > 0, f"{page.url} shows no Chinese"
+        assert "Log" in text or "Driver" in text, f"{page.url} shows no English"
 
 
 def check_page(page, lang: str, *, exclude: tuple[str, ...] = ()) -> None:
