@@ -79,22 +79,10 @@ def event_figures(event: Event) -> dict:
 def services_delivered(event: Event) -> int:
     from driverhome.services.models import ServiceRecord
 
-    if not _has_field(ServiceRecord, "event"):
-        return 0
     return ServiceRecord.objects.filter(event=event).count()
 
 
 def requests_collected(event: Event) -> int:
     from driverhome.appeals.models import Appeal
 
-    if not _has_field(Appeal, "event"):
-        return 0
     return Appeal.objects.filter(event=event).count()
-
-
-def _has_field(model, name: str) -> bool:
-    try:
-        model._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - FieldDoesNotExist
-        return False
-    return True

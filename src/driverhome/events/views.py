@@ -228,8 +228,6 @@ def _detail_context(request, event: Event) -> dict:
 def _services_here(event: Event) -> list:
     from driverhome.services.models import ServiceRecord
 
-    if not figures._has_field(ServiceRecord, "event"):
-        return []
     return list(
         ServiceRecord.objects.filter(event=event)
         .select_related("item", "driver")
@@ -240,8 +238,6 @@ def _services_here(event: Event) -> list:
 def _requests_here(event: Event) -> list:
     from driverhome.appeals.models import Appeal
 
-    if not figures._has_field(Appeal, "event"):
-        return []
     return list(Appeal.objects.filter(event=event).select_related("category").order_by("-pk")[:100])
 
 
@@ -509,12 +505,8 @@ def _desk_context(request, event, driver, **extra) -> dict:
         "request_form": RequestForm(),
         "received": list(
             ServiceRecord.objects.filter(event=event, driver=driver).select_related("item")
-        )
-        if figures._has_field(ServiceRecord, "event")
-        else [],
-        "filed": list(Appeal.objects.filter(event=event, driver=driver).select_related("category"))
-        if figures._has_field(Appeal, "event")
-        else [],
+        ),
+        "filed": list(Appeal.objects.filter(event=event, driver=driver).select_related("category")),
         "present": CheckIn.objects.filter(event=event, driver=driver).exists(),
     }
     context.update(extra)
