@@ -166,6 +166,20 @@ def prepare(args) -> tuple[str, dict, str, dict, Path]:
         "DRIVERHOME_LOG_LEVEL": "WARNING",
         "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
     }
+    # Two runs of the same engine and scale share the data: the second waits while the first
+    # prepares it, then reuses it.
+    import fcntl
+
+    lock = open(workdir / ".prepare.lock", "w")  # noqa: SIM115 - held until prepare returns
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        return _prepare_locked(args, scale, sizes, engine, env, workdir, database_url)
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
+def _prepare_locked(args, scale, sizes, engine, env, workdir, database_url):
     stamp = fingerprint(sizes, args.seed)
     stamp_file = workdir / "synth.stamp"
     fresh = args.fresh or not stamp_file.exists() or stamp_file.read_text().strip() != stamp
