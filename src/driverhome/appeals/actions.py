@@ -832,3 +832,30 @@ def answer_transfer(transfer: BrokerTransfer, *, actor, accept: bool) -> BrokerT
         organisation=appeal.organisation_id,
     )
     return transfer
+
+
+# --- Open311 client keys -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_open311_key(name: str, organisation: Organisation, *, actor=None):
+    """A new ``api_key`` for a client system; returns (key row, secret shown once)."""
+    from .models import Open311Key
+
+    if not (name or "").strip():
+        raise DomainError(_("Name the client system."), code="name_required")
+    key, secret = Open311Key.issue(name.strip(), organisation)
+    audit.record(actor, "open311key.issue", key, organisation=organisation)
+    return key, secret
+
+
+@transaction.atomic
+def revoke_open311_key(prefix: str, *, actor=None) -> bool:
+    from .models import Open311Key
+
+    key = Open311Key.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
+    if key is None:
+        return False
+    Open311Key.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+    audit.record(actor, "open311key.revoke", key, organisation=key.organisation_id)
+    return True

@@ -1,10 +1,9 @@
 """``driverhome open311-key NAME --org CODE``: issue an Open311 ``api_key``; ``--revoke PREFIX`` revokes one."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from driverhome.accounts import audit
 from driverhome.accounts.models import Organisation
+from driverhome.appeals import actions
 from driverhome.appeals.models import Open311Key
 
 
@@ -26,14 +25,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{key.prefix}  {state:8} {key.organisation.code:20} {key.name}")
             return
         if revoke:
-            changed = Open311Key.objects.filter(prefix=revoke, revoked_at__isnull=True).update(
-                revoked_at=timezone.now()
-            )
-            if not changed:
+            if not actions.revoke_open311_key(revoke):
                 raise CommandError(f"No active key with prefix {revoke!r}.")
-            audit.record(
-                None, "open311key.revoke", object_type="appeals.open311key", object_id=revoke
-            )
             self.stdout.write(f"Revoked {revoke}.")
             return
         if not name:
@@ -42,7 +35,6 @@ class Command(BaseCommand):
             organisation = Organisation.objects.get(code=org)
         except Organisation.DoesNotExist:
             raise CommandError(f"No organisation with code {org!r}.") from None
-        key, secret = Open311Key.issue(name, organisation)
-        audit.record(None, "open311key.issue", key, organisation=organisation)
+        key, secret = actions.issue_open311_key(name, organisation)
         self.stdout.write(secret)
         self.stderr.write(f"api_key for {name} (prefix {key.prefix}); shown once, keep it safe.")
