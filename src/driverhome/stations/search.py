@@ -9,11 +9,12 @@ and is checked in Python on the few rows the box lets through.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,17 +113,56 @@ def filtered(queryset, filters: Filters, now: datetime):
     return queryset
 
 
-def with_schedule(queryset):
-    return queryset.prefetch_related(
-        Prefetch("weekly_hours", queryset=WeeklyHours.objects.all()),
-        Prefetch("hours_exceptions", queryset=HoursException.objects.all()),
-    )
+def schedules(rows, now: datetime) -> tuple[dict, dict]:
+    """Weekly hours and nearby exceptions of the given sites, grouped by site id (two queries).
+
+    Plain grouping instead of ``prefetch_related``: building a related manager per
+    site costs more than the whole search when a box holds a few hundred sites.
+    """
+    ids = [r.pk for r in rows]
+    partial = [r.pk for r in rows if not r.open_24h]
+    weekly: dict[int, list] = defaultdict(list)
+    exceptions: dict[int, list] = defaultdict(list)
+    if partial:
+        for w in WeeklyHours.objects.filter(station_id__in=partial):
+            weekly[w.station_id].append(w)
+    if ids:
+        day = now.date()
+        for e in HoursException.objects.filter(
+            station_id__in=ids, date__gte=day - timedelta(days=2), date__lte=day + timedelta(days=2)
+        ):
+            exceptions[e.station_id].append(e)
+    return weekly, exceptions
 
 
-def _open(station: Station, now: datetime) -> bool:
-    return station.is_open_at(
-        now, list(station.weekly_hours.all()), list(station.hours_exceptions.all())
-    )
+def _is_open(row, now: datetime, weekly: dict, exceptions: dict) -> bool:
+    return row.is_open_at(now, weekly.get(row.pk, []), exceptions.get(row.pk, []))
+
+
+@dataclass
+class _Row:
+    """What the search needs of a site before it knows which ones it will show."""
+
+    pk: int
+    code: str
+    lat: float
+    lon: float
+    open_24h: bool
+    time_zone: str
+
+    @property
+    def station(self) -> Station:
+        return Station(id=self.pk, open_24h=self.open_24h, time_zone=self.time_zone)
+
+    def is_open_at(self, now, weekly, exceptions) -> bool:
+        return self.station.is_open_at(now, weekly, exceptions)
+
+
+ROW_FIELDS = ("pk", "code", "lat", "lon", "open_24h", "time_zone")
+
+
+def _load(rows: list[_Row]) -> dict[int, Station]:
+    return Station.objects.only(*LIST_FIELDS).in_bulk([r.pk for r in rows])
 
 
 def nearest(
@@ -150,27 +190,34 @@ def nearest(
     box = geo.bounding_box(lat, lon, radius_km)
     base = queryset if queryset is not None else Station.objects.public()
     candidates = filtered(base.filter(geo.bbox_q(box)), filters, now)
-    candidates = with_schedule(candidates.only(*LIST_FIELDS))
-    hits = []
-    for station in candidates:
-        distance = geo.haversine_km(lat, lon, station.lat, station.lon)
+    keyed = []
+    for values in candidates.values_list(*ROW_FIELDS):
+        row = _Row(*values)
+        distance = round(geo.haversine_km(lat, lon, row.lat, row.lon), 3)
         if distance > radius_km:
             continue
-        key = (round(distance, 3), station.code)
+        key = (distance, row.code)
         if after is not None and key <= after:
             continue
-        is_open = _open(station, now)
-        if filters.open_now and not is_open:
-            continue
-        hits.append((key, Hit(station, round(distance, 3), is_open)))
-    hits.sort(key=lambda pair: pair[0])
-    page = [hit for _key, hit in hits[: limit + 1]]
+        keyed.append((key, row))
+    keyed.sort(key=lambda pair: pair[0])
+    if filters.open_now:
+        weekly, exceptions = schedules([row for _k, row in keyed], now)
+        keyed = [(k, row) for k, row in keyed if _is_open(row, now, weekly, exceptions)]
+        page_rows = keyed[: limit + 1]
+    else:
+        page_rows = keyed[: limit + 1]
+        weekly, exceptions = schedules([row for _k, row in page_rows], now)
     next_cursor = None
-    if len(page) > limit:
-        page = page[:limit]
-        last = page[-1]
-        next_cursor = encode_cursor([last.distance_km, last.station.code])
-    return page, next_cursor
+    if len(page_rows) > limit:
+        page_rows = page_rows[:limit]
+        next_cursor = encode_cursor([page_rows[-1][0][0], page_rows[-1][0][1]])
+    stations = _load([row for _k, row in page_rows])
+    hits = [
+        Hit(stations[row.pk], key[0], _is_open(row, now, weekly, exceptions))
+        for key, row in page_rows
+    ]
+    return hits, next_cursor
 
 
 def listing(
@@ -186,28 +233,38 @@ def listing(
     now = now or timezone.now()
     limit = max(1, min(int(limit), MAX_LIMIT))
     base = queryset if queryset is not None else Station.objects.public()
-    qs = with_schedule(filtered(base, filters, now).only(*LIST_FIELDS)).order_by("code")
+    qs = filtered(base, filters, now).order_by("code")
     if cursor:
         _first, code = decode_cursor(cursor)
         qs = qs.filter(code__gt=str(code))
-    hits: list[Hit] = []
-    next_cursor = None
+    picked: list[tuple[_Row, bool]] = []
+    weekly: dict = {}
+    exceptions: dict = {}
     # "open now" is decided in Python: read in chunks until the page is full.
     chunk = limit + 1 if not filters.open_now else max(limit * 4, 50)
     last_code = None
+    more = False
     while True:
-        rows = list(qs.filter(code__gt=last_code)[:chunk] if last_code else qs[:chunk])
-        for station in rows:
-            is_open = _open(station, now)
+        window = qs.filter(code__gt=last_code) if last_code else qs
+        rows = [_Row(*values) for values in window.values_list(*ROW_FIELDS)[:chunk]]
+        w, e = schedules(rows, now)
+        weekly.update(w)
+        exceptions.update(e)
+        for row in rows:
+            is_open = _is_open(row, now, weekly, exceptions)
             if filters.open_now and not is_open:
                 continue
-            if len(hits) == limit:
-                next_cursor = encode_cursor([0, hits[-1].station.code])
-                return hits, next_cursor
-            hits.append(Hit(station, None, is_open))
-        if len(rows) < chunk:
-            return hits, None
+            if len(picked) == limit:
+                more = True
+                break
+            picked.append((row, is_open))
+        if more or len(rows) < chunk:
+            break
         last_code = rows[-1].code
+    stations = _load([row for row, _o in picked])
+    hits = [Hit(stations[row.pk], None, is_open) for row, is_open in picked]
+    next_cursor = encode_cursor([0, hits[-1].station.code]) if more and hits else None
+    return hits, next_cursor
 
 
 LIST_FIELDS = (

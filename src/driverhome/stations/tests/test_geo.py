@@ -1,7 +1,7 @@
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from driverhome.core import geo
@@ -15,6 +15,7 @@ def test_haversine_between_jiyun_and_guoju_is_about_17_km():
     assert geo.haversine_km(29.9312, 121.8705, 29.8652, 122.0287) == pytest.approx(17.1, abs=0.3)
 
 
+@settings(deadline=None, max_examples=300)
 @given(
     st.floats(-80, 80),
     st.floats(-179.9, 179.9),
