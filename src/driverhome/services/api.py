@@ -183,6 +183,18 @@ class EnrolmentOut(Schema):
     status: str
 
 
+class MemberOut(Schema):
+    id: UUID
+    name: str
+    driver: UUID
+    mode: str
+    joined_on: date
+    left_on: date | None
+    income_before: int
+    average_monthly_earnings: float | None
+    monthly_gain: float | None
+
+
 class EarningIn(Schema):
     member: UUID
     month: date
@@ -581,6 +593,43 @@ def enrol(request, code: str, payload: EnrolIn):
     return Status(
         201, {"id": e.public_id, "term": term.code, "child": child.public_id, "status": e.status}
     )
+
+
+@router.get(
+    "/services/workshops/{code}/members",
+    response=list[MemberOut],
+    summary="Workshop members with their average monthly earnings and family gain",
+)
+def list_members(request, code: str):
+    require_roles(request, *FILE_ROLES)
+    from django.db.models import Count, Sum
+
+    workshop = get_for_user(Workshop.objects, request.user, code=code)
+    members = (
+        WorkshopMember.objects.filter(workshop=workshop)
+        .select_related("spouse", "driver")
+        .annotate(total=Sum("earnings__amount"), months=Count("earnings"))
+        .order_by("joined_on", "pk")[:1000]
+    )
+    out = []
+    for m in members:
+        average = float(m.total) / m.months if m.months else None
+        out.append(
+            {
+                "id": m.public_id,
+                "name": m.spouse.name,
+                "driver": m.driver.public_id,
+                "mode": m.mode,
+                "joined_on": m.joined_on,
+                "left_on": m.left_on,
+                "income_before": m.income_before,
+                "average_monthly_earnings": round(average, 2) if average is not None else None,
+                "monthly_gain": round(average - m.income_before, 2)
+                if average is not None
+                else None,
+            }
+        )
+    return out
 
 
 @router.post(

@@ -626,6 +626,10 @@ def workshop_member_add(request, code):
 # --- training and career change -----------------------------------------------------------
 
 
+def _has_relation(model, name: str) -> bool:
+    return any(f.name == name for f in model._meta.get_fields())
+
+
 @files_required
 def training(request):
     form = CareerChangeForm(request.POST or None)
@@ -649,6 +653,9 @@ def training(request):
         cursor=request.GET.get("cursor"),
     )
     courses = TrainingCourse.objects.for_user(request.user).select_related("item")
+    if _has_relation(TrainingCourse, "sessions"):
+        # Sessions are events (the events app); count the ones held per course.
+        courses = courses.annotate(held=Count("sessions", filter=Q(sessions__status="held")))
     path = request.user.scope_path or "/"
     return render(
         request,

@@ -281,6 +281,7 @@ CHECKS = [
         setup=_workshop_kwargs,
         data=_earning_body,
     ),
+    Check("GET /api/v1/services/workshops/{code}/members", XIAPU, setup=_workshop),
     Check("GET /api/v1/services/career-changes", FILES),
     Check("POST /api/v1/services/career-changes", XIAPU, setup=_world_only, data=_career_body),
     Check("GET /api/v1/services/figures", STAFF),

@@ -140,3 +140,22 @@ def test_list_query_counts_do_not_grow_with_rows(api, orgs, catalogue, personas)
     after = (count("/api/v1/services/records"), count("/api/v1/services/recommendations"))
     assert before == after
     assert after == (2, 2)
+
+
+def test_workshop_members_show_the_family_gain(api, driver, workshop, personas):
+    spouse = driver.family.get(relation="spouse")
+    member = actions.add_workshop_member(
+        actor=personas["site_staff"],
+        workshop=workshop,
+        spouse=spouse,
+        mode="home",
+        joined_on=timezone.localdate() - timedelta(days=70),
+        income_before=300,
+    )
+    month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    actions.record_monthly_earning(
+        actor=personas["site_staff"], member=member, month=month, amount=1500
+    )
+    rows = api("site_staff").get("/api/v1/services/workshops/t-kasao/members").json()
+    assert rows[0]["monthly_gain"] == 1200 and rows[0]["mode"] == "home"
+    assert api("outsider").get("/api/v1/services/workshops/t-kasao/members").status_code == 404
