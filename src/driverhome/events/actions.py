@@ -258,7 +258,7 @@ def generate_occurrences(item: Schedule, *, actor, service_items=()) -> list[Eve
 
 
 def _lock(event: Event) -> Event:
-    return Event.objects.select_for_update().select_related("station").get(pk=event.pk)
+    return Event.objects.select_for_update(of=("self",)).select_related("station").get(pk=event.pk)
 
 
 def _active_registrations(event: Event):
@@ -661,7 +661,11 @@ def expire_registrations(*, now=None) -> int:
     expired = 0
     for pk, event_id in due:
         with transaction.atomic():
-            event = Event.objects.select_for_update().select_related("station").get(pk=event_id)
+            event = (
+                Event.objects.select_for_update(of=("self",))
+                .select_related("station")
+                .get(pk=event_id)
+            )
             registration = (
                 Registration.objects.select_related("driver")
                 .filter(pk=pk, status=Registration.Status.PENDING, confirm_by__lt=now)
