@@ -236,11 +236,12 @@ def _next_tracking_no(received_at) -> str:
     from django.db import connection
 
     day = timezone.localtime(received_at).date()
-    table = TrackingCounter._meta.db_table
-    sql = f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last"  # noqa: S608
     for _attempt in range(2):
         with connection.cursor() as cursor:
-            cursor.execute(sql, [day])
+            cursor.execute(
+                "UPDATE appeals_trackingcounter SET last = last + 1 WHERE day = %s RETURNING last",
+                [day],
+            )
             row = cursor.fetchone()
         if row is not None:
             return f"{TRACKING_PREFIX}{day:%Y%m%d}-{row[0]:04d}"
