@@ -53,6 +53,7 @@ def worklist_panels(request) -> list[dict]:
     ]
     awaiting = (
         Review.objects.filter(station__in=stations, status=Review.Status.VISIBLE, reply="")
+        .exclude(comment="")
         .select_related("station")
         .order_by("created_at")
     )

@@ -146,7 +146,9 @@ class HoursForm(forms.Form):
 
 
 class HoursExceptionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     closed = forms.BooleanField(required=False, label=_("Closed all day"))
     opens = forms.TimeField(
         required=False, label=_("Opens"), widget=forms.TimeInput(attrs={"type": "time"})
@@ -249,7 +251,7 @@ class GradeForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000)
     grade = forms.ChoiceField(choices=GRADE_CHOICES, label=_("Grade"))
     awarded_on = forms.DateField(
-        label=_("Awarded on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Awarded on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     document = forms.CharField(required=False, max_length=80, label=_("Document number"))
 

@@ -116,7 +116,9 @@ def station_detail(request, code: str):
             "rating": present.rating(station),
             "awaiting_reply": Review.objects.filter(
                 station=station, status=Review.Status.VISIBLE, reply=""
-            ).count(),
+            )
+            .exclude(comment="")
+            .count(),
             "latest_assessment": station.assessments.first(),
             "may_edit": _may_edit(request.user),
             "facilities": list(station.facilities.select_related("facility")),
@@ -408,7 +410,8 @@ def review_list(request, code: str):
     reviews = Review.objects.filter(station=station)
     show = request.GET.get("show", "")
     if show == "awaiting":
-        reviews = reviews.filter(status=Review.Status.VISIBLE, reply="")
+        # A rating without a comment needs no answer.
+        reviews = reviews.filter(status=Review.Status.VISIBLE, reply="").exclude(comment="")
     elif show == "hidden":
         reviews = reviews.filter(status=Review.Status.HIDDEN)
     page = paginate(reviews, order="-created_at", cursor=request.GET.get("cursor"))
