@@ -151,3 +151,28 @@ def test_settings_refuse_a_bad_value_at_start(tmp_path):
     )
     assert result.returncode != 0
     assert "DRIVERHOME_LOGIN_FAILURE_LIMIT='many' is not a whole number" in result.stderr
+
+
+def _settings_variables() -> set[str]:
+    import re
+
+    config = Path(__file__).resolve().parents[2] / "config"
+    names = set()
+    for source in ("settings.py", "gunicorn.py"):
+        text = (config / source).read_text(encoding="utf-8")
+        names |= set(re.findall(r"env_\w+\(\s*\"([A-Z][A-Z0-9_]+)\"", text))
+        names |= set(re.findall(r"os\.environ\.get\(\s*[\"']([A-Z][A-Z0-9_]+)[\"']", text))
+    return names
+
+
+def test_every_variable_is_documented():
+    """`.env.example` and docs/operations.md name every variable the settings read."""
+    root = Path(__file__).resolve().parents[4]
+    names = _settings_variables()
+    assert {"DRIVERHOME_ENV", "DATABASE_URL", "DRIVERHOME_FIELD_KEYS", "PORT"} <= names
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    operations = (root / "docs" / "operations.md").read_text(encoding="utf-8")
+    missing_example = sorted(n for n in names if n not in example)
+    missing_docs = sorted(n for n in names if n not in operations)
+    assert not missing_example, f".env.example lacks {missing_example}"
+    assert not missing_docs, f"docs/operations.md lacks {missing_docs}"
