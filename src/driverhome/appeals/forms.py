@@ -159,6 +159,13 @@ class FilterForm(forms.Form):
     unit = forms.CharField(label=_("Unit code"), required=False, max_length=64)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     mine = forms.BooleanField(label=_("Waiting for me"), required=False)
+    # Links from the dashboard's figures: a group of statuses, or the re-handled ones.
+    state = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[("", ""), ("open", "open"), ("answered", "answered"), ("closed", "closed")],
+    )
+    rehandled = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -46,6 +46,14 @@ def appeal_list(request):
             qs = qs.filter(category__code=data["category"])
         if data["unit"]:
             qs = qs.filter(handling_unit__code=data["unit"].strip())
+        if data["state"] == "open":
+            qs = qs.open()
+        elif data["state"] == "answered":
+            qs = qs.filter(answered_at__isnull=False)
+        elif data["state"] == "closed":
+            qs = qs.filter(status=Appeal.Status.CLOSED)
+        if data["rehandled"]:
+            qs = qs.filter(rehandle_count__gt=0)
         if data["overdue"]:
             qs = qs.overdue()
             order = "due_at"

@@ -75,3 +75,21 @@ def test_list_pages_run_a_fixed_number_of_queries(client_for, api, personas, org
     assert _count(phone, reverse("appeals_driver:my-appeals")) == mine
     assert _count(api("supervisor"), "/api/v1/appeals") == api_list
     assert (console, mine) == (5, 3)
+
+
+def test_the_list_follows_the_dashboards_links(client_for, personas, orgs):
+    handling = appeal_in_stage(personas, orgs, "handling")
+    visited = appeal_in_stage(personas, orgs, "visited")
+    from driverhome.appeals import actions
+
+    actions.rehandle(visited, actor=personas["broker"], note="未解决")
+    page = client_for("supervisor")
+
+    def listed(**query):
+        response = page.get(reverse("appeals:appeal-list"), query)
+        return {a.tracking_no for a in response.context["page"].items}
+
+    assert listed(state="open") == {handling.tracking_no, visited.tracking_no}
+    assert listed(rehandled="1") == {visited.tracking_no}
+    assert listed(state="answered") == {visited.tracking_no}
+    assert listed(state="closed") == set()
