@@ -8,9 +8,10 @@ Rules:
   "the second and the last Saturday", ``[1]`` "the first".
 
 With ``skip_holidays`` a date that falls on a statutory holiday (Spring Festival,
-National Day ...) is left out. Make-up working days (调休) are not holidays. The
-calendar is ``core.workdays`` when that module exists, otherwise ``chinese_calendar``
-directly; years the calendar does not know are treated as having no holidays.
+National Day ...) is left out. Make-up working days (调休) are not holidays, and
+neither are ordinary weekends (markets are held on Saturdays): the test is
+``chinese_calendar``'s *named* holidays, not ``core.workdays.is_holiday`` (which
+counts every non-working day). Years the calendar does not know have no holidays.
 """
 
 from __future__ import annotations
@@ -18,15 +19,10 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
-from driverhome.core.modules import optional_import
-
 MAX_OCCURRENCES = 400
 
 
 def is_statutory_holiday(day: date) -> bool:
-    workdays = optional_import("driverhome.core.workdays")
-    if workdays is not None and hasattr(workdays, "is_statutory_holiday"):
-        return bool(workdays.is_statutory_holiday(day))
     import chinese_calendar
 
     try:
