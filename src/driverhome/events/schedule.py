@@ -33,16 +33,6 @@ def is_statutory_holiday(day: date) -> bool:
     return bool(on_holiday and name)
 
 
-def holiday_name(day: date) -> str:
-    import chinese_calendar
-
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return ""
-    return name if on_holiday and name else ""
-
-
 def nth_weekday(year: int, month: int, weekday: int, nth: int) -> date | None:
     """The ``nth`` ``weekday`` of the month (``-1`` the last); None if the month has fewer."""
     days = [
