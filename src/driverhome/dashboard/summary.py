@@ -235,6 +235,7 @@ def compute(
     *,
     live: bool = False,
     keys: list[str] | None = None,
+    ready: bool | None = None,
 ) -> dict:
     """{figure key: value} for the subtree and period; ``None`` for figures no app provides yet."""
     path = scope_path(org)
@@ -243,7 +244,7 @@ def compute(
     if not live and period.whole_months:
         candidates = rollup_figures()
         wanted = {f.key: candidates[f.key] for f in figures if f.key in candidates}
-        if wanted and rollups_ready():
+        if wanted and (rollups_ready() if ready is None else ready):
             in_period, to_end = rollup_totals(org, period)
             from_rollups = {
                 k: _jsonable(rf.compute(to_end if rf.cumulative else in_period))
@@ -283,14 +284,18 @@ def trend_months(period: Period, today: date | None = None) -> list[date]:
     return months[-36:]
 
 
-def trends(org: Organisation | None, period: Period, *, live: bool = False) -> dict:
+def trends(
+    org: Organisation | None, period: Period, *, live: bool = False, ready: bool | None = None
+) -> dict:
     """{"months": ["2026-01", ...], "series": {key: [value per month]}} for the trend charts."""
     months = trend_months(period)
     keys = [k for k in TREND_KEYS if registry.BY_KEY[k].function() is not None]
     series = {k: [None] * len(months) for k in keys}
     index = {m: i for i, m in enumerate(months)}
     candidates = rollup_figures()
-    rolled = [k for k in keys if k in candidates] if not live and rollups_ready() else []
+    if ready is None:
+        ready = not live and rollups_ready()
+    rolled = [k for k in keys if k in candidates] if not live and ready else []
     if rolled and months:
         counters = {c for k in rolled for c in candidates[k].counters}
         rows = (
@@ -318,7 +323,8 @@ def trends(org: Organisation | None, period: Period, *, live: bool = False) -> d
 
 def summary(org: Organisation | None, period: Period, *, live: bool = False) -> dict:
     """The JSON of ``GET /api/v1/dashboard/summary``."""
-    figures = compute(org, period, live=live)
+    ready = not live and rollups_ready()
+    figures = compute(org, period, live=live, ready=ready)
     missing = [k for k, v in figures.items() if v is None and registry.BY_KEY[k].function() is None]
     return {
         "organisation": None
@@ -328,5 +334,5 @@ def summary(org: Organisation | None, period: Period, *, live: bool = False) -> 
         "to": period.end.isoformat() if period.end else None,
         **figures,
         "not_available": missing,
-        "trends": trends(org, period, live=live),
+        "trends": trends(org, period, live=live, ready=ready),
     }
