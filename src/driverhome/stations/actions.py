@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from driverhome.accounts import audit
@@ -591,7 +591,11 @@ def run_assessment(
             raise DomainError(
                 _("Points for %(code)s cannot be negative.") % {"code": code}, code="bad_points"
             )
-    total, grade, next_grade, scores, gaps = grading.evaluate(station, int(year), points, language)
+    # The gap list is stored as text: write it in the language of the person who ran it.
+    with translation.override(language):
+        total, grade, next_grade, scores, gaps = grading.evaluate(
+            station, int(year), points, language
+        )
     assessment = Assessment.objects.create(
         station=station,
         year=int(year),
