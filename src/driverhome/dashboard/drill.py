@@ -175,7 +175,51 @@ def _visit_row(checkin) -> dict:
     }
 
 
+def _career_changes(user, path, start, end):
+    from driverhome.services.models import CareerChange
+
+    qs = CareerChange.objects.for_user(user)
+    if path != "/":
+        qs = qs.filter(driver__organisation__path__startswith=path)
+    if start is not None:
+        qs = qs.filter(changed_on__gte=start)
+    if end is not None:
+        qs = qs.filter(changed_on__lte=end)
+    return qs.select_related("driver")
+
+
+def _career_row(change) -> dict:
+    return {
+        "label": f"{change.driver.name} · {change.from_job} → {change.to_job}",
+        "meta": date_format(change.changed_on, "Y-m-d"),
+        "url": url_or_none("services:journey", public_id=change.driver.public_id),
+    }
+
+
+def _care(user, path, start, end):
+    from driverhome.services.models import CareEnrolment
+
+    qs = CareEnrolment.objects.for_user(user).filter(status__in=["enrolled", "completed"])
+    if path != "/":
+        qs = qs.filter(term__organisation__path__startswith=path)
+    if start is not None:
+        qs = qs.filter(term__ends_on__gte=start)
+    if end is not None:
+        qs = qs.filter(term__starts_on__lte=end)
+    return qs.select_related("term", "child", "driver")
+
+
+def _care_row(enrolment) -> dict:
+    return {
+        "label": f"{enrolment.child.name} · {enrolment.term.name}",
+        "meta": enrolment.get_status_display(),
+        "url": url_or_none("services:care-term", code=enrolment.term.code),
+    }
+
+
 DRILLS: dict[str, Drill] = {
+    "career_changes": Drill(_career_changes, "-changed_on", _career_row),
+    "children_in_care": Drill(_care, "-applied_at", _care_row),
     "requests_received": Drill(_received, "-received_at", _appeal_row),
     "requests_open": Drill(_open, "-received_at", _appeal_row),
     "requests_overdue": Drill(_overdue, "due_at", _appeal_row),

@@ -151,7 +151,7 @@ FIGURES: list[Figure] = [
         D,
         ("drivers", "apartments_occupied"),
         periodic=False,
-        drill=("drivers:apartment-list", {"occupied": "1"}),
+        drill=("drivers:apartment-list", {"status": "occupied"}),
     ),
     _f(
         "logistics_companies",
@@ -193,7 +193,7 @@ FIGURES: list[Figure] = [
         _("Requests open"),
         R,
         ("appeals", "requests_open"),
-        drill=("appeals:appeal-list", {"state": "open"}),
+        drill=("appeals:appeal-list", {}),
         periodic=False,
         inclusive_dates=True,
     ),
@@ -212,7 +212,7 @@ FIGURES: list[Figure] = [
         R,
         ("appeals", "requests_on_time_rate"),
         kind=Kind.RATE,
-        drill=("appeals:appeal-list", {"state": "answered"}),
+        drill=("appeals:appeal-list", {}),
         inclusive_dates=True,
     ),
     _f(
@@ -222,7 +222,7 @@ FIGURES: list[Figure] = [
         ("appeals", "requests_resolution_rate"),
         ("appeals", "resolution_rate"),
         kind=Kind.RATE,
-        drill=("appeals:appeal-list", {"state": "closed"}),
+        drill=("appeals:appeal-list", {}),
         inclusive_dates=True,
     ),
     _f(
@@ -231,7 +231,7 @@ FIGURES: list[Figure] = [
         R,
         ("appeals", "requests_satisfaction_rate"),
         kind=Kind.RATE,
-        drill=("appeals:appeal-list", {"state": "closed"}),
+        drill=("appeals:appeal-list", {}),
         inclusive_dates=True,
     ),
     _f(
@@ -243,7 +243,7 @@ FIGURES: list[Figure] = [
         ("appeals", "avg_working_days"),
         ("appeals", "average_working_days"),
         kind=Kind.DAYS,
-        drill=("appeals:appeal-list", {"state": "answered"}),
+        drill=("appeals:appeal-list", {}),
         inclusive_dates=True,
     ),
     _f(
@@ -253,7 +253,7 @@ FIGURES: list[Figure] = [
         ("appeals", "requests_rehandled"),
         ("appeals", "requests_re_handled"),
         ("appeals", "rehandled"),
-        drill=("appeals:appeal-list", {"rehandled": "1"}),
+        drill=("appeals:appeal-list", {}),
         inclusive_dates=True,
     ),
     # Services
@@ -278,7 +278,7 @@ FIGURES: list[Figure] = [
         _("Services delivered"),
         V,
         ("services", "services_delivered"),
-        drill=("services:recommendations", {}),
+        drill=("services:record-list", {}),
     ),
     _f(
         "services_by_node",
@@ -299,13 +299,26 @@ FIGURES: list[Figure] = [
         tile=False,
     ),
     # Programmes
-    _f("children_in_care", _("Children in after-school care"), P, ("services", "children_in_care")),
-    _f("kasao_employed", _("Workshop members employed"), P, ("services", "kasao_employed")),
+    _f(
+        "children_in_care",
+        _("Children in after-school care"),
+        P,
+        ("services", "children_in_care"),
+        drill=("services:care", {}),
+    ),
+    _f(
+        "kasao_employed",
+        _("Workshop members employed"),
+        P,
+        ("services", "kasao_employed"),
+        drill=("services:workshop", {}),
+    ),
     _f(
         "kasao_families_income_raised",
         _("Families with income raised"),
         P,
         ("services", "kasao_families_income_raised"),
+        drill=("services:workshop", {}),
     ),
     _f(
         "kasao_monthly_income_gain_yuan",
@@ -313,6 +326,7 @@ FIGURES: list[Figure] = [
         P,
         ("services", "kasao_monthly_income_gain_yuan"),
         kind=Kind.YUAN,
+        drill=("services:workshop", {}),
     ),
     _f(
         "training_sessions",
@@ -322,7 +336,13 @@ FIGURES: list[Figure] = [
         ("services", "training_sessions"),
         drill=("events:event-list", {"kind": "training"}),
     ),
-    _f("career_changes", _("Career changes"), P, ("services", "career_changes")),
+    _f(
+        "career_changes",
+        _("Career changes"),
+        P,
+        ("services", "career_changes"),
+        drill=("services:training", {}),
+    ),
     # Events
     _f(
         "markets_held",
