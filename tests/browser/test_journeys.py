@@ -15,6 +15,8 @@ from .conftest import check_accessibility, check_page
 
 LANGS = ["zh", "en"]
 
+pytestmark = pytest.mark.browser
+
 
 def driver_file_id(platform) -> int:
     (row,) = platform.query(

@@ -10,6 +10,8 @@ import pytest
 
 PAGE_BUDGET = 100 * 1024  # a site page without photos
 
+pytestmark = pytest.mark.browser
+
 
 def page_weight(page, path: str) -> tuple[int, dict[str, int]]:
     sizes: dict[str, int] = {}

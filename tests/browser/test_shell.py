@@ -8,6 +8,8 @@ from .conftest import check_accessibility, check_page
 
 MATRIX = [(lang, viewport) for lang in ("zh", "en") for viewport in ("phone", "desktop")]
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.mark.parametrize(("lang", "viewport"), MATRIX)
 def test_anonymous_driver_home(open_page, lang, viewport):
