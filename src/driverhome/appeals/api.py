@@ -192,11 +192,10 @@ def create_appeal(request, payload: AppealIn):
         idempotency_payload=payload.model_dump(mode="json"),
         **kwargs,
     )
-    replayed = getattr(appeal, "replayed", False)
-    appeal = _related(Appeal.objects).get(pk=appeal.pk)
-    if replayed:
+    if getattr(appeal, "replayed", False):
+        appeal = _related(Appeal.objects).get(pk=appeal.pk)
         return Status(200, appeal_out(appeal, request.user))
-    return Status(201, appeal_out(appeal, request.user))
+    return Status(201, appeal_out(appeal, request.user))  # fresh: its relations are in memory
 
 
 @router.get("", response=AppealPage, summary="Requests in my scope")

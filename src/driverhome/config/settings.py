@@ -211,6 +211,9 @@ else:
         "huey_class": "huey.SqliteHuey",
         "name": "driverhome",
         "filename": str(DATA_DIR / "jobs.sqlite3"),
+        # No fsync per enqueue: a job lost to a power cut is found again by the
+        # notifications sweep (queued rows in the main database are the durable queue).
+        "fsync": False,
         "immediate": JOBS_IMMEDIATE,
         "consumer": {"workers": env_int("DRIVERHOME_JOB_WORKERS", 2, min_value=1)},
     }
