@@ -14,7 +14,7 @@ from django.utils import timezone
 from driverhome.accounts import audit
 from driverhome.accounts.models import Organisation
 
-from .models import MonthlyCount, RollupRun
+from .models import MonthlyCount, RollupRun, StaleMonth
 from .rollups import STOCK_MONTH, Counter, counters
 
 
@@ -185,9 +185,30 @@ def refresh_rollups(
     return run
 
 
+def mark_stale(day) -> None:
+    """The hook for other apps: a record dated ``day`` (a date or datetime) was added or
+    changed after the fact; its month is recomputed at the next periodic refresh.
+
+    Records of the current and previous month need no call: those months are always refreshed.
+    """
+    if isinstance(day, datetime):
+        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
+    StaleMonth.objects.update_or_create(
+        month=month_start(day), defaults={"marked_at": timezone.now()}
+    )
+
+
 def refresh_recent(*, actor=None, today: date | None = None) -> RollupRun:
-    """The periodic refresh: the current and the previous month (late entries land there)."""
+    """The periodic refresh: the current and the previous month (late entries land there),
+    then every month marked stale through :func:`mark_stale`."""
     today = today or timezone.localdate()
     current = month_start(today)
     previous = month_start(current - timedelta(days=1))
-    return refresh_rollups(first=previous, last=current, actor=actor)
+    run = refresh_rollups(first=previous, last=current, actor=actor)
+    for stale in StaleMonth.objects.filter(month__lt=previous).order_by("month"):
+        with transaction.atomic():
+            # Claimed by deleting it: a month marked again meanwhile is a new row.
+            if StaleMonth.objects.filter(pk=stale.pk, marked_at=stale.marked_at).delete()[0]:
+                refresh_rollups(first=stale.month, last=stale.month, actor=actor)
+    StaleMonth.objects.filter(month__gte=previous).delete()
+    return run

@@ -64,3 +64,18 @@ class RollupRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.rows} rows"
+
+
+class StaleMonth(models.Model):
+    """A month whose counters are out of date because a record dated in it changed late
+    (a paper form entered weeks after, a correction). The periodic refresh recomputes it."""
+
+    month = models.DateField(unique=True)
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stale month")
+        verbose_name_plural = _("stale months")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

@@ -300,3 +300,25 @@ def test_refresh_rollups_command_rejects_a_bad_month():
 
     with pytest.raises(CommandError, match="not a month"):
         call_command("refresh-rollups", "--from", "2026-13")
+
+
+@pytest.mark.django_db
+def test_a_month_marked_stale_is_recomputed_by_the_periodic_refresh(orgs, personas):
+    from driverhome.dashboard.models import StaleMonth
+
+    today = date(2026, 6, 15)
+    actions.refresh_recent(today=today)
+    late = timezone.make_aware(datetime(2026, 1, 20, 9))
+    _insert(orgs, personas, [], [("guoju", late, "delivered")], [])
+    january = S.Period(date(2026, 1, 1), date(2026, 1, 31))
+    actions.refresh_recent(today=today)
+    assert S.compute(orgs["guoju"], january, keys=["services_delivered"]) == {
+        "services_delivered": 0
+    }  # not refreshed: January is neither this month nor the last
+    actions.mark_stale(late)
+    assert StaleMonth.objects.filter(month=date(2026, 1, 1)).exists()
+    actions.refresh_recent(today=today)
+    assert S.compute(orgs["guoju"], january, keys=["services_delivered"]) == {
+        "services_delivered": 1
+    }
+    assert not StaleMonth.objects.exists()
