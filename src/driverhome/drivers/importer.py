@@ -44,7 +44,7 @@ from driverhome.core import idnumber, phone, pii, plates
 from .models import Driver, EmploymentHistory, ImportJob, LicenceClass, ResidenceType, Vehicle
 from .search import name_keys
 
-BATCH = 2000
+BATCH = 5000
 # SQLite allows 32,766 variables per statement (older builds 999): keep IN lists short.
 IN_CHUNK = 500
 
@@ -221,6 +221,21 @@ def _companies() -> dict[str, int]:
     return names
 
 
+def _hasher():
+    """``pii.lookup_hash`` with the key prepared once (the same digest; a test holds them equal)."""
+    import hashlib
+    import hmac
+
+    base = hmac.new(settings.FIELD_LOOKUP_KEY.encode("utf-8"), digestmod=hashlib.sha256)
+
+    def lookup_hash(value: str, *, kind: str) -> str:
+        digest = base.copy()
+        digest.update(f"{kind}:{value.strip().upper()}".encode())
+        return digest.hexdigest()
+
+    return lookup_hash
+
+
 def validate_rows(table: list[list], mapping: dict[str, int], result: ImportResult) -> list[Row]:
     label = {c: COLUMNS[c][0] for c in COLUMNS}
     licence_classes = frozenset(LicenceClass.values)
@@ -229,7 +244,7 @@ def validate_rows(table: list[list], mapping: dict[str, int], result: ImportResu
     seen_phones: dict[str, int] = {}
     good: list[Row] = []
     width = max(mapping.values()) + 1
-    lookup_hash = pii.lookup_hash
+    lookup_hash = _hasher()
     reject = result.rows.append
     for offset, raw in enumerate(table[1:]):
         number = offset + 2  # spreadsheet row number: the header is row 1
@@ -467,18 +482,17 @@ class _Inserter:
         return None
 
     def rows(self, values: list[tuple]) -> list[tuple]:
-        plan = self.plan
+        template = [how if position is None else None for position, how in self.plan]
+        plain = [(i, p) for i, (p, how) in enumerate(self.plan) if p is not None and how is None]
+        converted = [(i, p, how) for i, (p, how) in enumerate(self.plan) if p is not None and how]
         out = []
         for row in values:
-            record = []
-            for position, how in plan:
-                if position is None:
-                    record.append(how)
-                elif how is None:
-                    record.append(row[position])
-                else:
-                    record.append(how(row[position]))
-            out.append(tuple(record))
+            record = template.copy()
+            for i, p in plain:
+                record[i] = row[p]
+            for i, p, how in converted:
+                record[i] = how(row[p])
+            out.append(record)
         return out
 
     def execute(self, values: list[tuple]) -> None:

@@ -28,10 +28,24 @@ _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
 _HIGH = "\uffff"
 
 
+@lru_cache(maxsize=20_000)
+def _syllables(char: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(char, errors="ignore"))
+
+
 @lru_cache(maxsize=100_000)
 def name_keys(name: str) -> tuple[str, str]:
-    """``张伟`` -> ``("zhangwei", "zw")``; letters in the name are kept, other signs dropped."""
-    syllables = [s.lower() for s in lazy_pinyin(name or "", errors="ignore") if s.strip()]
+    """``张伟`` -> ``("zhangwei", "zw")``; letters in the name are kept, other signs dropped.
+
+    Names are converted character by character (cached): a Chinese name is not a
+    dictionary phrase, so the result is the same and an import of 30,000 new names
+    costs a few thousand pypinyin calls.
+    """
+    raw = [s for ch in (name or "") for s in (_syllables(ch) if ord(ch) > 127 else (ch,))]
+    text = "".join(raw)
+    if text.isascii() and raw and all(len(part) == 1 for part in raw):
+        raw = text.split()  # a Latin name: keep words together
+    syllables = [s.lower() for s in raw if s.strip()]
     syllables = ["".join(ch for ch in s if ch.isalnum()) for s in syllables]
     syllables = [s for s in syllables if s]
     full = "".join(syllables)[:120]

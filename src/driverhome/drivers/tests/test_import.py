@@ -225,3 +225,15 @@ def test_import_page_refuses_a_file_that_is_not_a_roster(client_for, orgs):
     assert response.status_code == 200
     assert "file" in response.context["form"].errors
     assert Driver.objects.count() == 0
+
+
+def test_importer_hash_equals_the_platform_lookup_hash(settings):
+    from driverhome.core import pii
+
+    hasher = importer._hasher()
+    for value, kind in (
+        ("330206199001011237", "id"),
+        (" 13912345678", "phone"),
+        ("11010519491231002x", "id"),
+    ):
+        assert hasher(value, kind=kind) == pii.lookup_hash(value, kind=kind)
