@@ -133,3 +133,27 @@ def test_summary_query_count_is_bounded(api, personas):
 # one query per figure that is read live (stocks of small tables, requests open and overdue
 # now, the programmes), and one read of the monthly counters for the trend charts.
 SUMMARY_QUERIES = 17
+
+
+@pytest.mark.django_db
+def test_live_and_rollup_answers_agree_through_the_api(api, orgs):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from driverhome.dashboard import actions
+    from driverhome.drivers.models import Driver
+
+    # Test data for reading: a file opened in January (the drivers app's actions stamp "now").
+    Driver.objects.create(
+        name="李强",
+        organisation=orgs["xiapu"],
+        created_at=timezone.make_aware(datetime(2026, 1, 5, 9)),
+    )
+    actions.refresh_rollups()
+    client = api("supervisor")
+    query = {"from": "2026-01-01", "to": "2026-03-31"}
+    rolled = client.get(URL, query).json()
+    live = client.get(URL, {**query, "live": "true"}).json()
+    assert rolled["drivers_on_file"] == live["drivers_on_file"] == 1
+    assert rolled == live
