@@ -73,7 +73,13 @@ def results_section(reports: list[dict]) -> str:
             f"### {report['engine']}, scale {report['scale']} — {report['when']}\n\n"
             f"{sizes['drivers']:,} drivers, {sizes['sites']:,} sites, {sizes['requests']:,} requests, "
             f"{sizes['services']:,} service records (seed {report['seed']}); synthetic data generated in "
-            f"{_fmt(report.get('synth_seconds'))} s; medians of {report['repeat']} runs.  \n"
+            f"{_fmt(report.get('synth_seconds'))} s; medians of {report['repeat']} runs"
+            + (
+                f"; only the benchmarks matching {', '.join(report['only'])}"
+                if report.get("only")
+                else ""
+            )
+            + ".  \n"
             f"Machine: {machine_line(report['machine'])}.\n"
         )
         out.append("| benchmark | figure | ours | baseline | unit | ratio | p50 | p99 | note |")

@@ -64,6 +64,11 @@ def parse_args(argv=None):
     )
     parser.add_argument("--fresh", action="store_true", help="regenerate the synthetic data")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="with --only: record the results as the run of this scale (table, plans, docs)",
+    )
     return parser.parse_args(argv)
 
 
@@ -419,6 +424,7 @@ def main(argv=None) -> int:
         ctx.stop_server()
     print()
     print_table(rows)
+    partial = bool(args.only) and not args.record
     synth = {}
     synth_file = workdir / "synth.json"
     if synth_file.exists():
@@ -434,18 +440,19 @@ def main(argv=None) -> int:
         "synth_seconds": synth.get("seconds"),
         "seconds": time.perf_counter() - started,
         "modules": loaded,
+        "only": args.only,
         "results": rows,
-        "plans": {} if args.only else query_plans(),
-        "tables": {} if args.only else table_sizes(),
+        "plans": {} if partial else query_plans(),
+        "tables": {} if partial else table_sizes(),
     }
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
     out = results_dir / f"{engine}-{scale}.json"
-    if args.only:
+    if partial:
         out = results_dir / f"{engine}-{scale}-partial.json"
     out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     print(f"\n[bench] results: {out.relative_to(ROOT)}")
-    if not args.no_doc and not args.only:
+    if not args.no_doc and not partial:
         doc = write_performance_doc(ROOT / "docs" / "performance.md", results_dir)
         print(f"[bench] updated {doc.relative_to(ROOT)}")
     return 0
