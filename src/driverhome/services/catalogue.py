@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
 CSV_PATH = Path(__file__).parent / "data" / "lifecycle-services.csv"
 
 CHANNELS = {
@@ -118,6 +120,51 @@ BENEFICIARY = {
 
 # Items whose recommendations matter most get a higher base urgency.
 BASE_URGENCY = {"N04-06": 30, "N06-01": 30, "N01-03": 25, "N03-01": 20, "N04-03": 20}
+
+
+# The CSV's eligibility hints, so that the catalogue page shows them in the reader's language
+# (a hint an administrator types later is shown as typed).
+HINTS = (
+    gettext_noop("age 58+"),
+    gettext_noop("age over 40"),
+    gettext_noop("age over 50 or health restriction"),
+    gettext_noop("birthday this month"),
+    gettext_noop("career change planned"),
+    gettext_noop("certificate missing or expiring"),
+    gettext_noop("changed province"),
+    gettext_noop("child aged 3-12"),
+    gettext_noop("child aged 5-6 or 11-12"),
+    gettext_noop("child aged 6-14"),
+    gettext_noop("child under 14"),
+    gettext_noop("completed training"),
+    gettext_noop("employed"),
+    gettext_noop("family in district"),
+    gettext_noop("hardship tag"),
+    gettext_noop("hardship tag and school-age child"),
+    gettext_noop("hardship tag, no visit in 90 days"),
+    gettext_noop("injury reported"),
+    gettext_noop("left employer"),
+    gettext_noop("licence class below A2"),
+    gettext_noop("lives in the cab"),
+    gettext_noop("mobile party member"),
+    gettext_noop("new driver"),
+    gettext_noop("no care broker"),
+    gettext_noop("no check in 12 months"),
+    gettext_noop("no social insurance recorded"),
+    gettext_noop("non-local household registration"),
+    gettext_noop("not a union member"),
+    gettext_noop("not housed in base"),
+    gettext_noop("owner-operator"),
+    gettext_noop("owns a truck"),
+    gettext_noop("owns a truck older than 12 years"),
+    gettext_noop("party member, changed branch"),
+    gettext_noop("platform driver"),
+    gettext_noop("rents nearby"),
+    gettext_noop("school-age child"),
+    gettext_noop("serious illness recorded"),
+    gettext_noop("spouse"),
+    gettext_noop("spouse without work"),
+)
 
 
 def read_rows() -> list[dict]:
