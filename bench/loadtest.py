@@ -68,7 +68,7 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=int(os.environ.get("BENCH_SEED", "2026")))
     parser.add_argument(
         "--rates",
-        default=os.environ.get("LOADTEST_RATES", "10,20,40,60,80,100"),
+        default=os.environ.get("LOADTEST_RATES", "5,10,20,40,60,80,100"),
         help="req/s per stage",
     )
     parser.add_argument(
@@ -510,6 +510,7 @@ def main(argv=None) -> int:
         "mix": dict(MIX),
         "stages": [{k: v for k, v in s.items() if k != "by_kind"} for s in stages],
         "by_kind": (sustained or (stages[-1] if stages else {})).get("by_kind", {}),
+        "by_kind_stage": (sustained or (stages[-1] if stages else {})).get("name", ""),
         "sustained": sustained
         and {k: sustained[k] for k in ("name", "throughput", "p50_ms", "p95_ms", "p99_ms")},
         "consistency": checks,

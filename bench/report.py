@@ -140,7 +140,7 @@ def loadtest_section(results_dir: Path) -> str:
             f"data: {data['sizes']['drivers']:,} drivers; machine: {machine_line(data['machine'])}.\n"
         )
         out.append(
-            "| stage | clients | target rate | requests | errors | throughput (req/s) | p50 ms | p95 ms | p99 ms |"
+            "| stage | max in flight | target rate | requests | errors | throughput (req/s) | p50 ms | p95 ms | p99 ms |"
         )
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for stage in data["stages"]:
@@ -159,6 +159,8 @@ def loadtest_section(results_dir: Path) -> str:
         else:
             out.append("No stage met zero errors with p99 under 250 ms.")
         if data.get("by_kind"):
+            out.append("")
+            out.append(f"Per request kind, stage {data.get('by_kind_stage', '')}:")
             out.append("")
             out.append("| request kind | count | errors | p50 ms | p99 ms |")
             out.append("|---|---:|---:|---:|---:|")
