@@ -9,8 +9,8 @@ Every kind of query is an index lookup, so it stays fast on a million files:
 * a full ID or phone number is turned into its keyed hash and matched exactly
   (``id_hash`` / ``phone_hash``, unique indexes) — the clear value is never compared.
 
-Prefix matches are written as a range (``>= prefix`` and ``< prefix + U+FFFF``),
-which uses the B-tree index on SQLite and PostgreSQL alike.
+Prefix matches are a range (``>= prefix`` and ``< prefix + U+FFFF``) on SQLite and
+``LIKE 'prefix%'`` on PostgreSQL, each of which walks the column's index.
 """
 
 from __future__ import annotations
@@ -54,6 +54,12 @@ def name_keys(name: str) -> tuple[str, str]:
 
 
 def _prefix(field: str, value: str) -> Q:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # LIKE 'x%' uses the varchar_pattern_ops index Django adds for indexed CharFields.
+        return Q(**{f"{field}__startswith": value})
+    # SQLite's LIKE is case-insensitive and skips a plain index; a range uses it.
     return Q(**{f"{field}__gte": value, f"{field}__lt": value + _HIGH})
 
 
