@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import Http404
+from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from driverhome.accounts.access import require_roles, require_staff
@@ -160,15 +161,26 @@ def intake_kwargs(request, payload: AppealIn) -> dict:
         require_staff(request)
         driver = None
         if payload.driver:
+            import uuid
+
             from driverhome.drivers.models import Driver
 
-            driver = get_for_user(Driver.objects, user, public_id=payload.driver)
+            try:
+                public_id = uuid.UUID(payload.driver)
+            except ValueError:
+                raise DomainError(
+                    "driver is not a driver's public id.", code="bad_driver"
+                ) from None
+            driver = get_for_user(Driver.objects, user, public_id=public_id)
         channel = payload.channel or Appeal.Channel.API
         if channel in (Appeal.Channel.APP, Appeal.Channel.OPEN311):
             raise DomainError(
                 "This channel is not filed through this endpoint.", code="bad_channel"
             )
-        kwargs.update(driver=driver, channel=channel, received_at=payload.received_at)
+        received_at = payload.received_at
+        if received_at is not None and timezone.is_naive(received_at):
+            received_at = timezone.make_aware(received_at)
+        kwargs.update(driver=driver, channel=channel, received_at=received_at)
     return kwargs
 
 

@@ -263,12 +263,15 @@ def _requests_qs(request):
 def _parse_when(value, name, end=False):
     if value is None:
         return None
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value)
-        if day is None:
-            raise Open311Error(400, f"{name} is not a W3C date-time.")
-        moment = datetime.combine(day, time.max if end else time.min)
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value)
+            if day is None:
+                raise ValueError(value)
+            moment = datetime.combine(day, time.max if end else time.min)
+    except ValueError:
+        raise Open311Error(400, f"{name} is not a W3C date-time.") from None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

@@ -184,3 +184,18 @@ def test_an_anonymous_request_hides_the_driver_from_the_unit_not_from_site_staff
     seen_by_site = api("site_staff").get(f"/api/v1/appeals/{tracking}").json()
     assert seen_by_unit["driver"] is None
     assert seen_by_site["driver"] == str(driver.public_id)
+
+
+def test_staff_api_intake_refuses_bad_input_clearly(api, personas):
+    client = api("site_staff")
+    bad_driver = post(client, {**BODY, "driver": "not-a-uuid"})
+    assert bad_driver.status_code == 400 and bad_driver.json()["code"] == "bad_driver"
+    future = post(client, {**BODY, "received_at": "2099-01-01T08:00:00"})
+    assert future.status_code == 400 and future.json()["code"] == "received_in_future"
+    paper = post(client, {**BODY, "channel": "paper", "received_at": "2025-09-30T08:00:00"})
+    assert paper.status_code == 201
+    assert Appeal.objects.get(tracking_no=paper.json()["tracking_no"]).received_at == local(
+        2025, 9, 30, 8
+    )
+    assert post(client, {**BODY, "channel": "open311"}).status_code == 400
+    assert Appeal.objects.count() == 1

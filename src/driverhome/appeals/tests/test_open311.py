@@ -182,3 +182,8 @@ def test_a_drivers_own_words_stay_private_in_the_public_feed(client, personas, d
 
 def test_an_unknown_format_is_404(client):
     assert client.get(f"{BASE}/services.csv").status_code == 404
+
+
+def test_an_impossible_date_is_a_400_not_a_crash(client):
+    response = client.get(f"{BASE}/requests.json", {"start_date": "2026-13-45T00:00:00+08:00"})
+    assert response.status_code == 400 and response.json()[0]["code"] == 400
