@@ -328,7 +328,7 @@ def workbook(data: Report) -> bytes:
             put(sheet, r, 2, unit.get("on_time"), registry.Kind.COUNT)
             put(sheet, r, 3, unit["rate"], registry.Kind.RATE)
     if data.sites:
-        sheet = book.add_worksheet(_sheet_name(_("Driver's Homes"), used))
+        sheet = book.add_worksheet(_sheet_name(_("Driver's Homes: grade and use"), used))
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, 2, 14)
         for col, text in enumerate([pgettext("dashboard", "Site"), _("Grade"), _("Visits")]):
