@@ -12,4 +12,5 @@ urlpatterns = [
     path("my-data/", views_driver.my_data, name="my-data"),
     path("my-data.json", views_driver.my_data_json, name="my-data-json"),
     path("delete/", views_driver.delete_request, name="delete-request"),
+    path("consents/<str:purpose>/", views_driver.consent_toggle, name="consent-toggle"),
 ]

@@ -6,9 +6,10 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from driverhome.accounts.access import driver_required
 from driverhome.core.errors import DomainError
@@ -16,7 +17,7 @@ from driverhome.core.errors import DomainError
 from . import actions
 from .access import driver_for_user
 from .forms import CorrectionForm, DeleteForm, RegisterForm, SelfEditForm
-from .models import CorrectionRequest
+from .models import Consent, CorrectionRequest
 
 
 def register(request):
@@ -71,6 +72,13 @@ def my_file(request):
                 "new_value"
             ),
             "consents": driver.consents.all(),
+            "optional": [
+                (
+                    purpose,
+                    driver.consents.filter(purpose=purpose, withdrawn_at__isnull=True).exists(),
+                )
+                for purpose in OPTIONAL_CONSENTS
+            ],
         },
     )
 
@@ -149,3 +157,26 @@ def delete_request(request):
         messages.success(request, _("Your file was anonymised and your login closed."))
         return redirect("core:driver-home")
     return render(request, "drivers/driver/delete.html", {"form": form})
+
+
+#: consents a driver may give and withdraw here; withdrawing the file or sensitive-data
+#: consent means deleting the file (delete-request).
+OPTIONAL_CONSENTS = (Consent.Purpose.CONTACT, Consent.Purpose.SHARING)
+
+
+@driver_required
+@require_POST
+def consent_toggle(request, purpose):
+    driver = _own(request)
+    if driver is None or purpose not in OPTIONAL_CONSENTS:
+        raise Http404
+    active = driver.consents.filter(purpose=purpose, withdrawn_at__isnull=True).first()
+    if active is not None:
+        actions.withdraw_consent(active, actor=request.user)
+        messages.success(request, _("Your consent was withdrawn."))
+    else:
+        actions.record_consent(
+            driver, actor=request.user, purpose=purpose, channel=Consent.Channel.WEB
+        )
+        messages.success(request, _("Thank you for your consent."))
+    return redirect("drivers_driver:my-file")

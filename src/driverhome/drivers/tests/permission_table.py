@@ -181,6 +181,13 @@ CHECKS = [
     Check("drivers_driver:my-data", DRIVERS, setup=_own_file),
     Check("drivers_driver:my-data-json", DRIVERS, setup=_own_file),
     Check("drivers_driver:delete-request", DRIVERS, setup=_own_file),
+    # other_driver has no file: 404 (nothing to consent to).
+    Check(
+        "drivers_driver:consent-toggle",
+        OWNER,
+        setup=lambda personas, orgs: {**_own_file(personas, orgs), "purpose": "contact"},
+        method="POST",
+    ),
     # API.
     Check("GET /api/v1/drivers", FILES_ANY),
     # The new file is held by Xiapu: the broker (Guoju) and the outsider may not create it there.

@@ -156,3 +156,13 @@ def test_anonymised_file_frees_its_id_number_for_a_new_registration(client, orgs
     response, _ = _register(client, orgs, id_number=number)
     assert response.status_code == 302
     assert Consent.objects.filter(driver__user__isnull=False).count() == 2
+
+
+@pytest.mark.django_db
+def test_driver_gives_and_withdraws_optional_consent(client_for, own):
+    client = client_for("driver")
+    client.post("/d/drivers/consents/contact/")
+    assert own.consents.filter(purpose="contact", withdrawn_at__isnull=True).exists()
+    client.post("/d/drivers/consents/contact/")
+    assert own.consents.get(purpose="contact").withdrawn_at is not None
+    assert client.post("/d/drivers/consents/file/").status_code == 404
