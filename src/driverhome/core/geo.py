@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 KM_PER_DEGREE_LAT = math.pi * EARTH_RADIUS_KM / 180.0
+EPSILON_DEG = 1e-9
 
 
 def valid_point(lat: float, lon: float) -> bool:
@@ -50,7 +51,8 @@ class BoundingBox:
 def bounding_box(lat: float, lon: float, radius_km: float) -> BoundingBox:
     if radius_km < 0:
         raise ValueError("radius must not be negative")
-    dlat = radius_km / KM_PER_DEGREE_LAT
+    # A hair of margin (~0.1 mm) so a point exactly on the circle survives float rounding.
+    dlat = radius_km / KM_PER_DEGREE_LAT + EPSILON_DEG
     min_lat, max_lat = lat - dlat, lat + dlat
     if min_lat <= -90.0 or max_lat >= 90.0:
         # A pole lies inside the circle: every longitude qualifies.
@@ -61,7 +63,7 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> BoundingBox:
     ratio = math.sin(angular) / math.cos(math.radians(lat))
     if ratio >= 1.0:
         return BoundingBox(min_lat, max_lat, ((-180.0, 180.0),))
-    dlon = math.degrees(math.asin(ratio))
+    dlon = math.degrees(math.asin(ratio)) + EPSILON_DEG
     west, east = lon - dlon, lon + dlon
     if west < -180.0:
         ranges = ((west + 360.0, 180.0), (-180.0, east))
