@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from driverhome.accounts.models import Role
+
 from .models import CareEnrolment, CareerChange, ServiceRecord, WorkshopMember
 
 
@@ -16,6 +18,14 @@ def _at(day) -> datetime:
 
 
 def entries_for_driver(driver, user) -> list[dict]:
+    if getattr(user, "role", "") == Role.DRIVER:
+        # A driver reading his own timeline goes to his own services page.
+        mine = reverse("services_driver:my-services")
+        return [{**e, "url": mine} for e in _entries(driver)]
+    return _entries(driver)
+
+
+def _entries(driver) -> list[dict]:
     journey_url = reverse("services:journey", kwargs={"public_id": driver.public_id})
     entries = []
     for r in (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -107,8 +108,8 @@ def recommendations(request):
             "node": node,
             "mine": mine,
             "requests": open_requests,
-            "querystring": "&".join(
-                f"{k}={v}" for k, v in (("node", node), ("mine", "1" if mine else "")) if v
+            "querystring": urlencode(
+                {k: v for k, v in (("node", node), ("mine", "1" if mine else "")) if v}
             ),
         },
     )
@@ -287,7 +288,7 @@ def record_list(request):
     return render(
         request,
         "services/record_list.html",
-        {"page": page, "item": item, "querystring": f"item={item}" if item else ""},
+        {"page": page, "item": item, "querystring": urlencode({"item": item}) if item else ""},
     )
 
 
@@ -385,16 +386,7 @@ def journey_view(request, public_id):
     driver = get_for_user(
         Driver.objects.select_related("current_node"), request.user, public_id=public_id
     )
-    data = journey(driver)
-    open_recos = {
-        r.item_id: r
-        for r in Recommendation.objects.filter(driver=driver, status=Recommendation.Status.OPEN)
-    }
-    return render(
-        request,
-        "services/journey.html",
-        {"driver": driver, "journey": data, "open_recos": open_recos},
-    )
+    return render(request, "services/journey.html", {"driver": driver, "journey": journey(driver)})
 
 
 # --- after-school care --------------------------------------------------------------------

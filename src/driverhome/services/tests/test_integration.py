@@ -57,3 +57,13 @@ def test_refresh_command_for_one_area(driver, other_driver, catalogue, orgs):
     assert not Recommendation.objects.filter(driver=driver).exists()
     with pytest.raises(Exception, match="No organisation"):
         call_command("refresh-recommendations", "--org", "nowhere", stdout=StringIO())
+
+
+def test_a_driver_reading_his_timeline_is_sent_to_his_own_services_page(
+    driver, catalogue, personas
+):
+    from django.urls import reverse
+
+    actions.record_service(actor=personas["site_staff"], driver=driver, item=catalogue["N07-01"])
+    entries = timeline.entries_for_driver(driver, personas["driver"])
+    assert {e["url"] for e in entries} == {reverse("services_driver:my-services")}
