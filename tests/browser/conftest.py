@@ -136,7 +136,7 @@ def platform(migrated_template, tmp_path_factory):
         cwd=data_dir,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180
     while True:
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
@@ -220,7 +220,7 @@ def open_page(request, platform, browser, sessions):
         context.add_cookies(
             [{"name": "django_language", "value": LANGUAGES[lang], "url": platform.url}]
         )
-        context.set_default_timeout(15000)
+        context.set_default_timeout(30000)
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
