@@ -696,12 +696,19 @@ def record_monthly_earning(
         raise DomainError(_("The amount is not a number.")) from None
     if amount < 0:
         raise DomainError(_("The amount cannot be negative."))
-    earning = MonthlyEarning.objects.filter(member=member, month=month).first()
+    earning = MonthlyEarning.objects.select_for_update().filter(member=member, month=month).first()
     before = {"amount": str(earning.amount), "pieces": earning.pieces} if earning else {}
     if earning is None:
         earning = MonthlyEarning(member=member, month=month)
     earning.amount, earning.pieces, earning.order = amount, int(pieces or 0), order
-    earning.save()
+    try:
+        with transaction.atomic():
+            earning.save()
+    except IntegrityError:
+        # Someone recorded the same month at the same moment.
+        raise Conflict(
+            _("This month was just recorded by someone else; reload and check.")
+        ) from None
     audit.record(
         actor,
         "workshop_earning.recorded",

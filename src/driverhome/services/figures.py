@@ -217,4 +217,5 @@ FIGURES = {
 def all_figures(scope_path=None, start=None, end=None) -> dict:
     out = {name: fn(scope_path, start, end) for name, fn in FIGURES.items()}
     out["services_delivered_by_node"] = services_delivered_by_node(scope_path, start, end)
+    out["services_delivered_by_item"] = services_delivered_by_item(scope_path, start, end)
     return out
