@@ -125,3 +125,17 @@ def test_an_sms_without_a_phone_is_skipped(personas):
         )
         == []
     )
+
+
+def test_the_sweep_sends_what_a_lost_job_left_queued(personas):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from driverhome.notifications.tasks import resend_stuck
+
+    [row] = queue()  # the on-commit job never ran (as after a crash)
+    Notification.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    resend_stuck.call_local()
+    row.refresh_from_db()
+    assert row.status == "sent" and row.attempts == 1

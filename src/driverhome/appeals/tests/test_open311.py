@@ -187,3 +187,9 @@ def test_an_unknown_format_is_404(client):
 def test_an_impossible_date_is_a_400_not_a_crash(client):
     response = client.get(f"{BASE}/requests.json", {"start_date": "2026-13-45T00:00:00+08:00"})
     assert response.status_code == 400 and response.json()[0]["code"] == 400
+
+
+def test_the_key_command_lists_keys_without_their_secret(key):
+    out = StringIO()
+    call_command("open311-key", list=True, stdout=out)
+    assert "12345-hotline" in out.getvalue() and key not in out.getvalue()
