@@ -338,21 +338,11 @@ class Appeal(models.Model):
         verbose_name_plural = _("requests")
         ordering = ["-received_at"]
         indexes = [
-            # The overdue / due-soon worklists: open rows walked in deadline order.
-            models.Index(
-                fields=["due_at"],
-                name="appeal_open_due_idx",
-                condition=Q(
-                    status__in=[
-                        "collected",
-                        "reported",
-                        "returned",
-                        "handling",
-                        "answered",
-                        "visited",
-                    ]
-                ),
-            ),
+            # The overdue / due-soon worklists: rows walked in deadline order. ``due_at`` is
+            # NULL once a request is final, so the index holds open work only; a plain index
+            # (not a partial one) because SQLite cannot match a partial index's condition
+            # against the bound parameters of ``status IN (...)``.
+            models.Index(fields=["due_at"], name="appeal_due_idx"),
             # The console list and the API list (keyset by received_at within an area).
             models.Index(fields=["organisation", "-received_at"], name="appeal_org_received_idx"),
             # A unit's queue.
