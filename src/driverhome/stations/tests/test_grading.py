@@ -134,3 +134,31 @@ def test_site_staff_run_a_self_assessment_through_the_api(orgs, api):
     assert data["kind"] == "self" and data["next_grade"] == "1A" and data["gaps"]
     history = api("site_staff").get(f"/api/v1/stations/{site.code}/assessments").json()
     assert [i["id"] for i in history["items"]] == [data["id"]]
+
+
+def test_administrator_edits_the_rubric_in_the_admin_with_an_audit_row(personas, client_for):
+    from driverhome.accounts.models import AuditLog
+
+    personas["admin"].is_superuser = True
+    personas["admin"].save()
+    client = client_for("admin")
+    criterion = RubricCriterion.objects.get(code="M02")
+    url = f"/console/admin/stations/rubriccriterion/{criterion.pk}/change/"
+    form = client.get(url)
+    assert form.status_code == 200
+    data = {
+        "code": "M02",
+        "group": criterion.group,
+        "name": criterion.name,
+        "name_en": criterion.name_en,
+        "points": 60,
+        "source": criterion.source,
+        "rule": criterion.rule,
+        "is_active": "on",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    criterion.refresh_from_db()
+    assert criterion.points == 60
+    entry = AuditLog.objects.get(action="rubriccriterion.update")
+    assert entry.changes == {"points": [50, 60]}
