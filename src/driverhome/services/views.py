@@ -201,8 +201,13 @@ def request_decline(request, public_id):
 
 @files_required
 def catalogue(request):
+    # Services delivered per node, counted in the user's own area only.
+    path = request.user.scope_path or ""
+    in_scope = (
+        Q() if path == "/" else Q(items__records__driver__organisation__path__startswith=path)
+    )
     nodes = LifecycleNode.objects.prefetch_related("items").annotate(
-        delivered=Count("items__records")
+        delivered=Count("items__records", filter=in_scope & ~Q(items__records__outcome="declined"))
     )
     return render(
         request,

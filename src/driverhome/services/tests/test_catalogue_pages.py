@@ -55,3 +55,13 @@ def test_site_staff_cannot_edit_the_catalogue(client_for, catalogue):
     assert client_for("site_staff").get(reverse("services:item-new")).status_code == 404
     page = client_for("site_staff").get(reverse("services:catalogue")).content.decode()
     assert reverse("services:item-new") not in page
+
+
+def test_catalogue_counts_only_services_in_the_users_area(client_for, driver, catalogue, personas):
+    from driverhome.services import actions
+
+    actions.record_service(actor=personas["site_staff"], driver=driver, item=catalogue["N13-01"])
+    mine = client_for("site_staff").get(reverse("services:catalogue")).context["nodes"]
+    theirs = client_for("outsider").get(reverse("services:catalogue")).context["nodes"]
+    assert {n.code: n.delivered for n in mine}["N13"] == 1
+    assert {n.code: n.delivered for n in theirs}["N13"] == 0
