@@ -184,3 +184,22 @@ def test_page_query_counts_are_pinned(client_for, orgs, catalogue, personas):
     before = [count(u) for u in urls]
     grow(6)
     assert [count(u) for u in urls] == before
+
+
+def test_journey_and_my_services_query_counts_do_not_grow_with_records(
+    client_for, driver, catalogue, personas
+):
+    staff, me = client_for("site_staff"), client_for("driver")
+    journey = reverse("services:journey", args=[driver.public_id])
+    mine = reverse("services_driver:my-services")
+
+    def count(client, url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    actions.record_service(actor=personas["site_staff"], driver=driver, item=catalogue["N07-01"])
+    before = (count(staff, journey), count(me, mine))
+    for code in ("N13-01", "N10-02", "N02-01", "N09-02"):
+        actions.record_service(actor=personas["site_staff"], driver=driver, item=catalogue[code])
+    assert (count(staff, journey), count(me, mine)) == before
