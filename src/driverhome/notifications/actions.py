@@ -47,7 +47,7 @@ def notify(
     text = render(template, context, language)
     created = []
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the caller's transaction: no savepoint
         for channel in channels:
             if channel == Notification.Channel.SMS and not phone:
                 continue
