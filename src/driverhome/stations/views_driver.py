@@ -44,7 +44,7 @@ def _filters(form: NearbyForm) -> search.Filters:
 
 
 def nearby(request):
-    """Nearest sites first when the phone gave its position; otherwise every site by name."""
+    """Nearest sites first when the phone gave its position; otherwise every site by code."""
     try:
         check_rate(request, "stations-public", limit=120, window=60)
     except RateLimited as exc:
