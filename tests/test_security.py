@@ -242,6 +242,18 @@ PYTHON_ALLOW: dict[tuple[str, str], str] = {
         "drivers/importer.py",
         "cursor.executemany(self.sql, self.rows(values))",
     ): "INSERT built once from model metadata (quoted names); imported values bound as parameters",
+    (
+        "drivers/importer.py",
+        "cursor.execute(",
+    ): "matching SELECTs: quoted table names and a run of %s placeholders; hashes bound",
+    (
+        "drivers/importer.py",
+        "cursor.executemany(sql, rows)",
+    ): "UPDATE with quoted column names from model metadata; values bound as parameters",
+    (
+        "drivers/importer.py",
+        "cursor.executemany(sql, params)",
+    ): "INSERT ... SELECT with quoted names from model metadata; values bound as parameters",
 }
 
 SQL_CALLS = {"execute", "executemany", "executescript", "raw", "copy"}
