@@ -9,8 +9,17 @@ from django.core.management.base import BaseCommand
 
 from driverhome.core.modules import optional_import
 
-# Each app's ``demo.load(ctx)`` runs in this order; later apps build on earlier ones.
-DEMO_APPS = ["accounts", "stations", "drivers", "services", "appeals", "events", "dashboard"]
+# (app, function in its demo module), run in this order; later steps build on earlier ones.
+DEMO_STEPS = [
+    ("accounts", "load"),
+    ("stations", "load"),
+    ("drivers", "load"),
+    ("stations", "load_visits"),  # check-ins and ratings need drivers on file
+    ("services", "load"),
+    ("appeals", "load"),
+    ("events", "load"),
+    ("dashboard", "load"),
+]
 
 
 @dataclass
@@ -38,12 +47,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, quick=False, **options):
         ctx = DemoContext(stdout=self.stdout, password=settings.DEMO_PASSWORD, quick=quick)
-        for app in DEMO_APPS:
+        for app, function in DEMO_STEPS:
             module = optional_import(f"driverhome.{app}.demo")
             if module is None:
                 continue
-            module.load(ctx)
+            getattr(module, function)(ctx)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo logins (password: %s)" % ctx.password))
         for username, role, hint in ctx.logins:
-            self.stdout.write(f"  {username:22} {role:14} {hint}")
+            self.stdout.write(f"  {username:12} {hint} ({role})")
