@@ -673,6 +673,11 @@ class ImportJob(models.Model):
         return self.filename
 
     @property
+    def error_rows(self) -> list[list]:
+        """The first 500 rejected rows (the page; the Excel report has them all)."""
+        return [r for r in self.results if r[1] == "rejected"][:500]
+
+    @property
     def percent(self) -> int:
         if not self.total_rows:
             return 100 if self.status in (self.Status.DONE, self.Status.FAILED) else 0

@@ -333,8 +333,7 @@ def _job(request, public_id) -> ImportJob:
 @file_roles
 def import_detail(request, public_id):
     job = _job(request, public_id)
-    errors = [r for r in job.results if r[1] == "rejected"][:500]
-    return render(request, "drivers/import_detail.html", {"job": job, "errors": errors})
+    return render(request, "drivers/import_detail.html", {"job": job})
 
 
 @file_roles
