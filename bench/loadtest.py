@@ -27,6 +27,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import sys
 import time
 import uuid
@@ -465,6 +466,8 @@ async def drive(url: str, scenario: Scenario, args) -> list[dict]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    # A stopped run still stops its gunicorn (the finally blocks run on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     prep = argparse.Namespace(scale=args.scale, sizes=args.sizes, seed=args.seed, fresh=args.fresh)
     scale, sizes, engine, env, workdir = bench_run.prepare(prep)
 
