@@ -322,7 +322,7 @@ FIGURES: list[Figure] = [
     ),
     _f(
         "kasao_monthly_income_gain_yuan",
-        _("Monthly income gain per family"),
+        _("Monthly income gain per family (at least)"),
         P,
         ("services", "kasao_monthly_income_gain_yuan"),
         kind=Kind.YUAN,

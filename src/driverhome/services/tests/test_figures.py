@@ -73,7 +73,10 @@ def test_workshop_employed_and_families_with_raised_income(orgs, workshop, perso
     assert figures.kasao_employed(path) == 2
     # Gains: 2500, 800, 1200, 700 -> two families at ¥1,000 or more.
     assert figures.kasao_families_income_raised(path) == 2
-    assert figures.kasao_monthly_income_gain_yuan(path) == 1850
+    assert (
+        figures.kasao_monthly_income_gain_yuan(path) == 1200
+    )  # every counted family gained ≥ 1,200
+    assert figures.kasao_average_monthly_gain_yuan(path) == 1850
     # Correcting a month changes the figure.
     actions.record_monthly_earning(actor=staff, member=members[1], month=month_ago(1), amount=2400)
     actions.record_monthly_earning(actor=staff, member=members[1], month=month_ago(2), amount=2400)
