@@ -603,16 +603,7 @@ PUBLIC_ENDPOINTS = [
         {"tracking_no": "BL202611000001", "last4": "1234"},
     ),
     ("Open311 service request", "/open311/v2/requests.json", "POST", None, "form"),
-    pytest.param(
-        "driver registration",
-        "drivers_driver:register",
-        "POST",
-        None,
-        "form",
-        marks=pytest.mark.xfail(
-            strict=True, reason="the driver registration page has no rate limit yet"
-        ),
-    ),
+    ("driver registration", "drivers_driver:register", "POST", None, "form"),
     ("public station search (API)", "/api/v1/stations", "GET", None, {}),
     ("public station search (page)", "stations_driver:nearby", "GET", None, {}),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from driverhome.accounts.access import driver_required
 from driverhome.core.errors import DomainError
+from driverhome.core.ratelimit import rate_limit
 
 from . import actions
 from .access import driver_for_user
@@ -20,6 +21,7 @@ from .forms import CorrectionForm, DeleteForm, RegisterForm, SelfEditForm
 from .models import Consent, CorrectionRequest
 
 
+@rate_limit("driver-register", limit=10, window=600)
 def register(request):
     user = request.user
     if user.is_authenticated:
