@@ -91,6 +91,11 @@ def results_section(reports: list[dict]) -> str:
                 f"{_fmt(r['baseline'])} | {_cell(r['unit'])} | {ratio} | {_fmt(r.get('p50'))} | "
                 f"{_fmt(r.get('p99'))} | {_cell(r.get('note', ''))} |"
             )
+        ran = {r["benchmark"] for r in report["results"]}
+        skipped = [name for name in report.get("registered", []) if name not in ran]
+        if skipped:
+            out.append("")
+            out.append(f"Not run in this recording: {', '.join(skipped)}.")
         out.append("")
     return "\n".join(out).rstrip()
 

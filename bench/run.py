@@ -444,6 +444,7 @@ def main(argv=None) -> int:
         "seconds": time.perf_counter() - started,
         "modules": loaded,
         "only": args.only,
+        "registered": sorted(harness.REGISTRY),
         "results": rows,
         "plans": {} if partial else query_plans(),
         "tables": {} if partial else table_sizes(),
