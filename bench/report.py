@@ -113,7 +113,11 @@ def growth_section(reports: list[dict]) -> str:
             if r.get("ours") is None:
                 continue
             # Figures that name their row counts ("over 1,000,000 requests") line up across scales.
-            key = (r["benchmark"], re.sub(r"\d[\d,]*", "N", r["figure"]), r["unit"])
+            key = (
+                r["benchmark"],
+                re.sub(r"\d{1,3}(?:,\d{3})+|\d{4,}", "N", r["figure"]),
+                r["unit"],
+            )
             if key not in figures:
                 figures[key] = {}
                 order.append(key)
