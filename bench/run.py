@@ -129,31 +129,6 @@ def driverhome(env: dict, *args: str) -> None:
 
 
 def migrate(env: dict, engine: str) -> None:
-    try:
-        driverhome(env, "migrate", "--no-input", "-v", "0")
-        return
-    except subprocess.CalledProcessError:
-        if engine != "postgresql":
-            raise
-    # accounts.0002 passes a literal "%" to a parameterised execute, which psycopg 3 refuses:
-    # create its append-only triggers here (same function and triggers) and record it as applied.
-    print("[bench] accounts.0002 failed on PostgreSQL: creating its triggers directly", flush=True)
-    import psycopg
-
-    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
-        conn.execute(
-            "CREATE OR REPLACE FUNCTION driverhome_append_only() RETURNS trigger AS $$ "
-            "BEGIN RAISE EXCEPTION '%% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql;".replace(
-                "%%", "%"
-            )
-        )
-        for table in ("accounts_auditlog", "accounts_accesslog"):
-            conn.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-            conn.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION driverhome_append_only()"
-            )
-    driverhome(env, "migrate", "accounts", "0002", "--fake", "-v", "0")
     driverhome(env, "migrate", "--no-input", "-v", "0")
 
 
