@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from driverhome.core import pii
 
@@ -331,7 +332,7 @@ class AccessLog(AppendOnly):
     subject_id = models.CharField(_("subject"), max_length=64)
     subject_repr = models.CharField(max_length=200, blank=True)
     field = models.CharField(_("field"), max_length=64)
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = models.CharField(pgettext_lazy("access purpose", "reason"), max_length=200, blank=True)
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
