@@ -6,6 +6,7 @@ import io
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from driverhome.accounts.models import AccessLog
 from driverhome.core import pii
@@ -27,7 +28,7 @@ def drivers_xlsx(queryset, *, user, full: bool = False, reason: str = "") -> byt
     bold = book.add_format({"bold": True})
     sheet = book.add_worksheet(_("Drivers"))
     headers = [
-        _("Name"),
+        pgettext("person", "Name"),
         _("ID number"),
         _("Mobile number"),
         _("Sex"),

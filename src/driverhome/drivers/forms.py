@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import Organisation, Role, User
 
@@ -42,7 +43,7 @@ def companies():
 
 
 class DriverForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     id_number = forms.CharField(
         label=_("ID number"),
         max_length=18,
@@ -195,7 +196,7 @@ class SelfEditForm(forms.Form):
 
 class CorrectionForm(forms.Form):
     FIELDS = [
-        ("name", _("Name")),
+        ("name", pgettext_lazy("person", "Name")),
         ("id_number", _("ID number")),
         ("phone", _("Mobile number")),
         ("licence_class", _("Driving licence class")),

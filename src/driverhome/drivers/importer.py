@@ -35,7 +35,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from driverhome.accounts import audit
 from driverhome.accounts.models import Organisation
@@ -88,9 +88,9 @@ ID_REASONS = {
 }
 
 OUTCOME_LABELS = {
-    "created": gettext_lazy("created"),
+    "created": pgettext_lazy("import outcome", "created"),
     "updated": gettext_lazy("updated"),
-    "rejected": gettext_lazy("rejected"),
+    "rejected": pgettext_lazy("import outcome", "rejected"),
 }
 
 

@@ -27,6 +27,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import Organisation, Role
 from driverhome.accounts.scoping import ScopedQuerySet
@@ -132,7 +133,7 @@ class PartyMembership(models.TextChoices):
 
 class Driver(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     # Search keys, kept in step with ``name`` by actions (see drivers/search.py).
     name_pinyin = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
     name_initials = models.CharField(max_length=30, blank=True, db_index=True, editable=False)
@@ -299,7 +300,7 @@ class FamilyMember(models.Model):
         Driver, verbose_name=_("driver"), on_delete=models.CASCADE, related_name="family"
     )
     relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     id_number = pii.EncryptedTextField(_("ID number"), blank=True, default="")
@@ -308,7 +309,7 @@ class FamilyMember(models.Model):
     phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     lives_with_driver = models.BooleanField(_("lives with the driver"), default=True)
     school = models.CharField(_("school"), max_length=120, blank=True)
-    grade = models.CharField(_("grade"), max_length=30, blank=True)
+    grade = models.CharField(pgettext_lazy("school grade", "grade"), max_length=30, blank=True)
     employment = models.CharField(
         _("employment"), max_length=12, choices=Employment.choices, default=Employment.UNKNOWN
     )
@@ -512,7 +513,7 @@ class CorrectionRequest(models.Model):
 
 class Building(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=80)
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("managed by"),
@@ -538,7 +539,7 @@ class Apartment(models.Model):
     building = models.ForeignKey(
         Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="apartments"
     )
-    number = models.CharField(_("number"), max_length=16)
+    number = models.CharField(pgettext_lazy("apartment", "number"), max_length=16)
     floor = models.PositiveSmallIntegerField(_("floor"), default=1)
     capacity = models.PositiveSmallIntegerField(_("capacity (persons)"), default=4)
     out_of_service = models.BooleanField(_("out of service"), default=False)
@@ -654,9 +655,13 @@ class ImportJob(models.Model):
     )
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(_("created"), default=0)
+    created_count = models.PositiveIntegerField(
+        pgettext_lazy("import outcome", "created"), default=0
+    )
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
-    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    rejected_count = models.PositiveIntegerField(
+        pgettext_lazy("import outcome", "rejected"), default=0
+    )
     error = models.TextField(_("error"), blank=True)
     # [[row, outcome, column, reason], ...] — never clear ID or phone numbers.
     results = models.JSONField(default=list, blank=True)
