@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import CareerChange, LifecycleNode, ServiceItem, ServiceRecord, WorkshopMember
 
@@ -59,7 +60,7 @@ class RecordForm(forms.Form):
 class BulkRecordForm(forms.Form):
     item = ItemChoiceField(label=_("Service item"), queryset=ServiceItem.objects.none())
     drivers = forms.CharField(
-        label=_("Drivers"),
+        label=pgettext_lazy("people", "Drivers"),
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("One per line: phone number, plate or ID number of everyone who attended."),
     )

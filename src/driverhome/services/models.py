@@ -14,7 +14,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from driverhome.accounts.scoping import ScopedQuerySet
@@ -242,7 +242,7 @@ class Recommendation(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("request status", "Open")
         ACCEPTED = "accepted", _("Accepted")
         DISMISSED = "dismissed", _("Dismissed")
 
@@ -307,8 +307,8 @@ class ServiceRequest(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Waiting")
-        DONE = "done", _("Done")
+        OPEN = "open", pgettext_lazy("request status", "Waiting")
+        DONE = "done", pgettext_lazy("request status", "Done")
         DECLINED = "declined", _("Declined")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -404,7 +404,7 @@ class CareEnrolment(models.Model):
         WAITING = "waiting", _("On the waiting list")
         ENROLLED = "enrolled", _("Enrolled")
         COMPLETED = "completed", _("Completed")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("enrolment", "Withdrawn")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     term = models.ForeignKey(CareTerm, on_delete=models.PROTECT, related_name="enrolments")
@@ -415,7 +415,7 @@ class CareEnrolment(models.Model):
         "drivers.FamilyMember", on_delete=models.CASCADE, related_name="care_enrolments"
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
-    applied_at = models.DateTimeField(_("applied"), default=timezone.now)
+    applied_at = models.DateTimeField(pgettext_lazy("enrolment", "applied"), default=timezone.now)
     enrolled_on = models.DateField(_("enrolled"), null=True, blank=True)
     ended_on = models.DateField(_("ended"), null=True, blank=True)
 
@@ -605,7 +605,7 @@ class TrainingCourse(models.Model):
         on_delete=models.PROTECT,
         related_name="training_courses",
     )
-    hours = models.PositiveSmallIntegerField(_("hours"), default=0)
+    hours = models.PositiveSmallIntegerField(pgettext_lazy("training", "hours"), default=0)
     certificate_name = models.CharField(_("certificate"), max_length=120, blank=True)
 
     objects = ScopedQuerySet.as_manager(scope_field="organisation")
