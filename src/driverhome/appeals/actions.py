@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from driverhome.accounts import audit
 from driverhome.accounts.models import Organisation, Role, User
@@ -749,7 +749,7 @@ def decide_extension(extension: Extension, *, actor, approve: bool, note: str = 
         appeal,
         "appeal.extension_decided",
         channels=("console",),
-        decision=gettext_lazy("approved") if approve else gettext_lazy("rejected"),
+        decision=gettext_lazy("approved") if approve else pgettext_lazy("appeal", "rejected"),
     )
     return extension
 

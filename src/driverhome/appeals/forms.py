@@ -7,6 +7,7 @@ import uuid
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Appeal, AppealType, Category
 
@@ -199,5 +200,7 @@ class RatingForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("appeal", "Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

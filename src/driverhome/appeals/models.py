@@ -38,6 +38,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import AppendOnly, Role
 from driverhome.accounts.scoping import ScopedQuerySet
@@ -58,7 +59,7 @@ class Category(models.Model):
     code = models.SlugField(_("code"), max_length=16, unique=True)
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("group"),
+        verbose_name=pgettext_lazy("appeal", "group"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -208,7 +209,7 @@ class Appeal(models.Model):
         HANDLING = "handling", _("Being handled")
         ANSWERED = "answered", _("Answered")
         VISITED = "visited", _("Return visit made")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("appeal", "Closed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         MERGED = "merged", _("Merged")
 
@@ -302,7 +303,7 @@ class Appeal(models.Model):
     open311_key = models.ForeignKey(
         "appeals.Open311Key", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    received_at = models.DateTimeField(pgettext_lazy("appeal", "received"), default=timezone.now)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.COLLECTED
     )
@@ -313,7 +314,7 @@ class Appeal(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     remind_at = models.DateTimeField(null=True, blank=True, editable=False)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("appeal", "closed"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
     rehandle_count = models.PositiveSmallIntegerField(_("re-handled"), default=0)
     supervised = models.BooleanField(_("under supervision"), default=False)
@@ -452,7 +453,7 @@ class Extension(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")
         APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("appeal", "Rejected")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="extensions")
     days = models.PositiveSmallIntegerField(_("extra working days"))
@@ -493,7 +494,7 @@ class ReturnVisit(models.Model):
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="visits")
     resolved = models.CharField(_("resolved"), max_length=8, choices=Resolved.choices)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"))
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(pgettext_lazy("appeal", "comment"), blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     round = models.PositiveSmallIntegerField(default=0)
@@ -549,9 +550,9 @@ class Supervision(models.Model):
 
 class BrokerTransfer(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
+        PENDING = "pending", pgettext_lazy("appeal", "Waiting")
+        ACCEPTED = "accepted", pgettext_lazy("appeal", "Accepted")
+        DECLINED = "declined", pgettext_lazy("appeal", "Declined")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="transfers")
     from_broker = models.ForeignKey(
