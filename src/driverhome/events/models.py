@@ -97,8 +97,8 @@ class Schedule(models.Model):
     #: which weekdays of the month for MONTHLY: [2, -1] = second and last
     nths = models.JSONField(_("weeks of the month"), default=list, blank=True)
     interval = models.PositiveSmallIntegerField(_("every n weeks"), default=1)
-    first_date = models.DateField(_("from"))
-    last_date = models.DateField(_("until"))
+    first_date = models.DateField(pgettext_lazy("date", "from"))
+    last_date = models.DateField(pgettext_lazy("date", "until"))
     start_time = models.TimeField(_("starts at"))
     end_time = models.TimeField(_("ends at"))
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
@@ -234,7 +234,7 @@ class EventChange(models.Model):
     """Append-only history of an event: created, moved, cancelled, held."""
 
     class Action(models.TextChoices):
-        CREATED = "created", _("Created")
+        CREATED = "created", pgettext_lazy("status", "Created")
         MOVED = "moved", _("Moved")
         CANCELLED = "cancelled", _("Cancelled")
         HELD = "held", _("Closed as held")
@@ -460,7 +460,7 @@ class Feedback(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="feedback")
     driver = models.ForeignKey("drivers.Driver", on_delete=models.CASCADE, related_name="+")
     rating = models.PositiveSmallIntegerField(_("rating"))
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(pgettext_lazy("registration", "comment"), blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import CheckIn, Completion, Event, Registration
 
@@ -39,7 +40,7 @@ def entries_for_driver(driver, user) -> list[dict]:
                 "at": c.at,
                 "kind": "event.attended",
                 "title": _("Attended: %(event)s") % {"event": c.event.title},
-                "detail": _("Walk-in") if c.walk_in else c.get_method_display(),
+                "detail": pgettext("attendee", "Walk-in") if c.walk_in else c.get_method_display(),
                 "url": url(c.event),
             }
         )
