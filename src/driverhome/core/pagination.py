@@ -89,7 +89,9 @@ def paginate(
         if field == "pk":
             queryset = queryset.filter(**{f"pk__{op}": last_pk})
         else:
-            queryset = queryset.filter(
+            # The redundant range bound lets PostgreSQL walk the index on `field`
+            # instead of scanning everything the OR could match.
+            queryset = queryset.filter(**{f"{field}__{op}e": last_value}).filter(
                 Q(**{f"{field}__{op}": last_value}) | Q(**{field: last_value, f"pk__{op}": last_pk})
             )
     rows = list(queryset[: size + 1])
