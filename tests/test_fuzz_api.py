@@ -49,7 +49,22 @@ FUZZ_SETTINGS = settings(
 
 
 @pytest.fixture
-def fuzz_data(personas, orgs):
+def keep_test_connection():
+    """Requests go straight to the WSGI app, which closes "old" connections when a request
+    ends; inside a test's transaction that would close the test's own connection on
+    PostgreSQL. Django's test client unhooks the same signal handlers."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_data(personas, orgs, keep_test_connection):
     """A few objects so that list and detail operations have something to find."""
     from driverhome.accounts import audit
 
