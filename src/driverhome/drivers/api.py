@@ -170,6 +170,10 @@ class AllocateIn(Schema):
     started_on: date | None = None
 
 
+class TransferIn(Schema):
+    apartment: UUID
+
+
 class AllocationOut(Schema):
     public_id: UUID
     apartment: str
@@ -451,3 +455,18 @@ def vacate(request, public_id: UUID):
     )
     allocation = actions.vacate(allocation, actor=request.user)
     return _allocation_out(allocation)
+
+
+@router.post("/allocations/{public_id}/transfer", response={201: AllocationOut})
+def transfer(request, public_id: UUID, body: TransferIn):
+    """Move the household to another apartment: the old allocation ends, a new one starts."""
+    require_roles(request, *APARTMENT_ROLES)
+    allocation = get_for_user(
+        Allocation.objects.select_related("apartment__building", "driver"),
+        request.user,
+        public_id=public_id,
+    )
+    target = get_for_user(
+        Apartment.objects.select_related("building"), request.user, public_id=body.apartment
+    )
+    return Status(201, _allocation_out(actions.transfer(allocation, target, actor=request.user)))

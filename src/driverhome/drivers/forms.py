@@ -226,6 +226,19 @@ class VacateForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=120, required=False)
 
 
+class TransferForm(forms.Form):
+    """Move a household to another apartment: building and apartment number."""
+
+    building = forms.ModelChoiceField(
+        label=_("Building"), queryset=None, to_field_name="code", empty_label=None
+    )
+    number = forms.CharField(label=_("Apartment number"), max_length=16)
+
+    def __init__(self, *args, buildings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].queryset = buildings
+
+
 class WaitingForm(forms.Form):
     driver = forms.CharField(
         label=_("Driver"), max_length=40, help_text=_("Mobile number, plate or ID number.")

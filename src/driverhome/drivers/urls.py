@@ -33,6 +33,11 @@ urlpatterns = [
         views.allocation_vacate,
         name="allocation-vacate",
     ),
+    path(
+        "allocations/<uuid:public_id>/transfer/",
+        views.allocation_transfer,
+        name="allocation-transfer",
+    ),
     path("waiting/", views.waiting_add, name="waiting-add"),
     path("waiting/<uuid:public_id>/withdraw/", views.waiting_withdraw, name="waiting-withdraw"),
 ]

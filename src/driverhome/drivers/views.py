@@ -26,6 +26,7 @@ from .forms import (
     ImportForm,
     NoteForm,
     RevealForm,
+    TransferForm,
     VacateForm,
     VehicleForm,
     WaitingForm,
@@ -476,8 +477,43 @@ def apartment_detail(request, public_id):
             "history": history,
             "current": current,
             "vacate_form": VacateForm(),
+            "transfer_form": TransferForm(
+                buildings=Building.objects.for_user(request.user).order_by("code"),
+                initial={"building": apartment.building.code},
+            ),
         },
     )
+
+
+@apartment_roles
+@require_POST
+def allocation_transfer(request, public_id):
+    """Move the household living in an apartment to another one (vacate and allocate at once)."""
+    allocation = get_for_user(
+        Allocation.objects.select_related("apartment__building", "driver"),
+        request.user,
+        public_id=public_id,
+    )
+    form = TransferForm(request.POST, buildings=Building.objects.for_user(request.user))
+    target = None
+    if form.is_valid():
+        target = (
+            Apartment.objects.for_user(request.user)
+            .filter(
+                building=form.cleaned_data["building"], number=form.cleaned_data["number"].strip()
+            )
+            .first()
+        )
+    if target is None:
+        messages.error(request, _("There is no such apartment in your area."))
+        return redirect("drivers:apartment-detail", public_id=allocation.apartment.public_id)
+    try:
+        actions.transfer(allocation, target, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("drivers:apartment-detail", public_id=allocation.apartment.public_id)
+    messages.success(request, _("The household moved to %(apartment)s.") % {"apartment": target})
+    return redirect("drivers:apartment-detail", public_id=target.public_id)
 
 
 @apartment_roles

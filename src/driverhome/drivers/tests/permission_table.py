@@ -46,6 +46,16 @@ def _apartment(personas, orgs):
     return {"public_id": apartment.public_id}
 
 
+def _transfer_target(personas, orgs, kwargs):
+    from driverhome.drivers.models import Allocation, Apartment
+
+    allocation = Allocation.objects.get(public_id=kwargs["public_id"])
+    target, _ = Apartment.objects.get_or_create(
+        building=allocation.apartment.building, number="T-2", defaults={"floor": 1}
+    )
+    return {"apartment": str(target.public_id)}
+
+
 def _allocation(personas, orgs):
     from driverhome.drivers import actions
     from driverhome.drivers.models import Allocation, Apartment, Driver
@@ -171,6 +181,7 @@ CHECKS = [
     Check("drivers:apartment-list", APARTMENTS_ANY),
     Check("drivers:apartment-detail", APARTMENTS, setup=_apartment),
     Check("drivers:allocation-vacate", APARTMENTS, setup=_allocation, method="POST"),
+    Check("drivers:allocation-transfer", APARTMENTS, setup=_allocation, method="POST"),
     Check("drivers:waiting-add", APARTMENTS_ANY, method="POST", data={}),
     Check("drivers:waiting-withdraw", APARTMENTS, setup=_waiting, method="POST"),
     # Driver site.
@@ -225,6 +236,12 @@ CHECKS = [
         data=lambda personas, orgs, kwargs: {"driver": _phone_of_owner(personas, orgs)},
     ),
     Check("POST /api/v1/allocations/{public_id}/vacate", APARTMENTS, setup=_allocation),
+    Check(
+        "POST /api/v1/allocations/{public_id}/transfer",
+        APARTMENTS,
+        setup=_allocation,
+        data=_transfer_target,
+    ),
 ]
 
 

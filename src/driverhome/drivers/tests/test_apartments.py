@@ -73,3 +73,54 @@ def test_quick_demo_is_idempotent(django_capture_on_commit_callbacks):
     assert Driver.objects.filter(user__username="driver").exists()
     call_command("demo", "--quick", stdout=StringIO())
     assert Driver.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_staff_move_a_household_from_the_page_and_the_api(
+    building, orgs, personas, client_for, api
+):
+    driver = make_driver(orgs["xiapu"])
+    first, second, third = building.apartments.order_by("number")
+    allocation = actions.allocate_apartment(first, driver, actor=None)
+    page = client_for("site_staff").get(f"/console/drivers/apartments/{first.public_id}/")
+    assert f"/console/drivers/allocations/{allocation.public_id}/transfer/" in page.content.decode()
+    response = client_for("site_staff").post(
+        f"/console/drivers/allocations/{allocation.public_id}/transfer/",
+        {"building": building.code, "number": second.number},
+    )
+    assert response.status_code == 302 and str(second.public_id) in response["Location"]
+    moved = driver.allocations.get(ended_on__isnull=True)
+    assert moved.apartment == second
+    # A number that does not exist is a clear message, and nothing moves.
+    response = client_for("site_staff").post(
+        f"/console/drivers/allocations/{moved.public_id}/transfer/",
+        {"building": building.code, "number": "no-such"},
+        follow=True,
+    )
+    assert driver.allocations.get(ended_on__isnull=True).apartment == second
+    assert response.status_code == 200
+    # Through the API; an occupied target is a 409 and changes nothing.
+    reply = api("site_staff").post(
+        f"/api/v1/allocations/{moved.public_id}/transfer",
+        {"apartment": str(third.public_id)},
+        content_type="application/json",
+    )
+    assert reply.status_code == 201 and reply.json()["apartment"]
+    now = driver.allocations.get(ended_on__isnull=True)
+    assert now.apartment == third
+    other = make_driver(orgs["xiapu"], name="王五")
+    taken = actions.allocate_apartment(first, other, actor=None)
+    reply = api("site_staff").post(
+        f"/api/v1/allocations/{taken.public_id}/transfer",
+        {"apartment": str(third.public_id)},
+        content_type="application/json",
+    )
+    assert reply.status_code == 409
+    assert other.allocations.get(ended_on__isnull=True).apartment == first
+    # Outside the staff member's area the allocation does not exist.
+    reply = api("outsider").post(
+        f"/api/v1/allocations/{now.public_id}/transfer",
+        {"apartment": str(second.public_id)},
+        content_type="application/json",
+    )
+    assert reply.status_code == 404
