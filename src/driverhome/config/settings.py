@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "driverhome.core.middleware.RequestContextMiddleware",
+    "driverhome.core.middleware.RejectNulMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -64,6 +64,49 @@ def content_security_policy() -> str:
     )
 
 
+class RejectNulMiddleware:
+    """Refuse input carrying NUL characters with a clear 400.
+
+    No text the platform stores or searches may contain NUL, and PostgreSQL refuses it
+    outright (a crash deep in a query otherwise). Django's forms already reject it
+    field by field; this covers query strings and JSON bodies everywhere, the API included.
+    """
+
+    TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            message = "The request contains a NUL character, which is not allowed."
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse({"code": "invalid", "detail": message}, status=400)
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    def _has_nul(self, request) -> bool:
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query or "\x00" in request.path:
+            return True
+        if "\x00" in request.path_info:
+            return True
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and content_type.startswith(
+            self.TEXT_BODIES
+        ):
+            try:
+                body = request.body
+            except Exception:  # noqa: BLE001 - too large or unreadable: let the view answer
+                return False
+            return b"\x00" in body or b"\\u0000" in body or b"%00" in body
+        return False
+
+
 class SecurityHeadersMiddleware:
     """A strict Content-Security-Policy (no inline scripts or styles) on every page."""
 
