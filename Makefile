@@ -37,8 +37,16 @@ browser:
 	@bash scripts/ensure-chromium.sh
 
 ## test: install what the tests need and run them all
+# The browser journeys run in a process of their own (one Chromium for all of them)
+# against a platform server on its own SQLite data folder, so they run once: in the
+# SQLite pass, not again when DATABASE_URL points the rest of the suite at PostgreSQL.
 test: install-test browser
-	DRIVERHOME_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup $(PYTEST_ARGS)
+	DRIVERHOME_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -p no:cacheprovider -n 2 -m "not browser" $(PYTEST_ARGS)
+ifeq ($(DATABASE_URL),)
+	DRIVERHOME_DATA_DIR=$(CURDIR)/var/test-browser $(BIN)/pytest -p no:cacheprovider -p no:xdist -m browser $(PYTEST_ARGS)
+else
+	@echo "Browser journeys ran in the SQLite pass (their server always uses its own SQLite folder)."
+endif
 
 lint: install-test
 	$(BIN)/ruff check .

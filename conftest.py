@@ -117,13 +117,6 @@ def api(client, api_token):
     return make
 
 
-def pytest_collection_modifyitems(config, items):
-    """Browser tests share one Chromium per worker: keep them on the same xdist worker group."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 @pytest.fixture(scope="session")
 def redis_url():
     url = os.environ.get("REDIS_TEST_URL")

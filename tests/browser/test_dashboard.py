@@ -2,7 +2,8 @@
 
 A supervisor narrows the dashboard to a sub-district and a quarter, drills down to an
 overdue request and downloads the monthly report; a site manager sees only his own
-area. Uses the shared browser fixtures of ``tests/browser/conftest.py``.
+area. Uses the shared browser fixtures of ``tests/browser/conftest.py`` (one Chromium for
+every browser test of the run).
 """
 
 from __future__ import annotations
@@ -12,15 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import (  # noqa: F401 - fixtures used by name
-    CHROMIUM,
-    browser,
-    check_page,
-    open_page,
-    platform,
-    sessions,
-)
-from tests.conftest import migrated_template  # noqa: F401 - fixture used by name
+from tests.browser.conftest import CHROMIUM, check_page
 
 pytestmark = [
     pytest.mark.browser,
