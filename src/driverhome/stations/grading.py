@@ -91,7 +91,7 @@ def _service_items(station, start, end):
     from driverhome.services.models import ServiceRecord
 
     return (
-        ServiceRecord.objects.filter(site=station, delivered_at__gte=start, delivered_at__lt=end)
+        ServiceRecord.objects.filter(station=station, delivered_at__gte=start, delivered_at__lt=end)
         .values("item")
         .distinct()
         .count()
