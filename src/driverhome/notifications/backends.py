@@ -9,6 +9,7 @@ development. A real gateway subclasses :class:`BaseBackend` and raises
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -22,10 +23,12 @@ class SendError(Exception):
     """The gateway refused or could not be reached; the send will be retried."""
 
 
-class BaseBackend:
+class BaseBackend(ABC):
+    """An SMS gateway: subclasses implement ``send``."""
+
+    @abstractmethod
     def send(self, phone: str, text: str) -> str:
         """Send one SMS; return the gateway's message id."""
-        raise NotImplementedError
 
 
 class LogBackend(BaseBackend):
