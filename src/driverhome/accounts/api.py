@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
@@ -13,6 +12,7 @@ from driverhome.core.pagination import paginate
 from . import actions
 from .access import require_roles, require_staff
 from .models import ApiToken, AuditLog, Organisation, Role
+from .scoping import get_for_user
 
 router = Router()
 
@@ -120,9 +120,9 @@ def revoke_token(request, prefix: str):
 @router.get("/organisations", response=OrganisationPage, summary="Organisations in my scope")
 def list_organisations(request, kind: str = "", cursor: str | None = None):
     require_staff(request)
-    orgs = Organisation.objects.select_related("parent").filter(is_active=True)
-    if not request.user.sees_everything:
-        orgs = orgs.filter(path__startswith=request.user.organisation.path)
+    orgs = (
+        Organisation.objects.for_user(request.user).select_related("parent").filter(is_active=True)
+    )
     if kind:
         orgs = orgs.filter(kind=kind)
     page = paginate(orgs, order="path", cursor=cursor, page_size=200)
@@ -132,9 +132,7 @@ def list_organisations(request, kind: str = "", cursor: str | None = None):
 @router.get("/organisations/{code}", response=OrganisationOut, summary="One organisation")
 def get_organisation(request, code: str):
     require_staff(request)
-    org = get_object_or_404(Organisation.objects.select_related("parent"), code=code)
-    if not request.user.sees_everything and not org.is_within(request.user.organisation):
-        raise Http404
+    org = get_for_user(Organisation.objects.select_related("parent"), request.user, code=code)
     return _org_out(org)
 
 

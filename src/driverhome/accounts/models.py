@@ -20,6 +20,17 @@ from django.utils.translation import pgettext_lazy
 from driverhome.core import pii
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The organisations in the user's subtree (everything for a platform administrator)."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        path = user.scope_path
+        if path is None or (user.role == "driver" and not user.is_superuser):
+            return self.none()
+        return self if path == "/" else self.filter(path__startswith=path)
+
+
 class Organisation(models.Model):
     class Kind(models.TextChoices):
         PROVINCE = "province", _("Province")
@@ -75,6 +86,8 @@ class Organisation(models.Model):
     phone = models.CharField(_("public phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organisation")

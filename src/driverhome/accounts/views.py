@@ -47,9 +47,7 @@ def home(request):
 
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def org_list(request):
-    orgs = Organisation.objects.filter(is_active=True)
-    if not request.user.sees_everything:
-        orgs = orgs.filter(path__startswith=request.user.organisation.path)
+    orgs = Organisation.objects.for_user(request.user).filter(is_active=True)
     kind = request.GET.get("kind", "")
     if kind in Organisation.Kind.values:
         orgs = orgs.filter(kind=kind)
