@@ -62,8 +62,17 @@ def console_nav(user, current_path: str) -> list[dict]:
         url = _resolve(name)
         if url is None:
             continue
-        active = current_path == url or (url != "/console/" and current_path.startswith(url))
-        items.append({"url": url, "label": label, "active": active})
+        items.append({"url": url, "label": label, "active": False})
+    # The active entry is the one whose address is the longest prefix of the page's
+    # (the apartments under /console/drivers/apartments/ are not "Drivers").
+    matches = [
+        item
+        for item in items
+        if current_path == item["url"]
+        or (item["url"] != "/console/" and current_path.startswith(item["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return items
 
 
