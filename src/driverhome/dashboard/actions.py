@@ -7,8 +7,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import models, transaction
-from django.db.models import DateField, F, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateField, F, Q
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from driverhome.accounts import audit
@@ -83,7 +83,12 @@ def count_cells(counter: Counter, first: date | None, last: date | None) -> dict
 
 
 def _python_cells(counter: Counter, qs, orgs, names, first, last) -> dict:
-    """Cells of a counter whose per-row value is computed in Python (streamed, in chunks)."""
+    """Cells of a counter whose per-row value is computed in Python.
+
+    The rows are grouped in SQL by owners and the local days of the counter's fields (a
+    datetime is cut to its day in the platform's time zone), so Python computes the value
+    once per distinct combination and multiplies it by the number of rows sharing it.
+    """
     model = qs.model
     qs = qs.exclude(**{f"{counter.date_field}__isnull": True})
     if first is not None:
@@ -91,15 +96,25 @@ def _python_cells(counter: Counter, qs, orgs, names, first, last) -> dict:
     if last is not None:
         end = next_month(last)
         qs = qs.filter(**{f"{counter.date_field}__lt": _bound(model, counter.date_field, end)})
-    cells: dict = defaultdict(Decimal)
     wanted = list(dict.fromkeys((*counter.fields, counter.date_field)))
-    rows = qs.values(*wanted, **orgs).order_by()
+    days = {}
+    for i, lookup in enumerate(wanted):
+        if isinstance(_resolve_field(model, lookup), models.DateTimeField):
+            days[f"f{i}"] = TruncDate(lookup)
+        else:
+            days[f"f{i}"] = F(lookup)
+    rows = qs.values(**days, **orgs).annotate(n=Count("pk")).order_by()
+    position = {lookup: f"f{i}" for i, lookup in enumerate(wanted)}
+    values: dict = {}
+    cells: dict = defaultdict(Decimal)
     for row in rows.iterator(chunk_size=5000):
-        moment = row[counter.date_field]
-        if isinstance(moment, datetime):
-            moment = timezone.localtime(moment).date()
+        args = tuple(row[position[f]] for f in counter.fields)
+        value = values.get(args)
+        if value is None:
+            value = values[args] = Decimal(counter.row_value(*args))
+        moment = row[position[counter.date_field]]
         key = (tuple(row[n] for n in names), moment.replace(day=1), counter.key)
-        cells[key] += Decimal(counter.row_value(*(row[f] for f in counter.fields)))
+        cells[key] += value * row["n"]
     return cells
 
 

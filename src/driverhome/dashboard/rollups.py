@@ -41,7 +41,8 @@ class Counter:
     #: across months or subtrees and stays a live figure)
     aggregate: object = "count"
     #: instead of an SQL aggregate: a Python function of each row's ``fields`` values, summed
-    #: (for what SQL cannot compute, e.g. working days under the holiday calendar)
+    #: (for what SQL cannot compute, e.g. working days under the holiday calendar); a
+    #: datetime field arrives as its local day
     row_value: Callable | None = None
     fields: tuple[str, ...] = ()
     #: a lookup to break the count down by (stored as ``key:value`` counters); rows where it
@@ -120,12 +121,10 @@ def average(total: str, count: str):
     return compute
 
 
-def _working_days(received_at, answered_at):
+def _working_days(received_day, answered_day):
     from driverhome.core import workdays
 
-    return workdays.working_days_between(
-        workdays.local_date(received_at), workdays.local_date(answered_at)
-    )
+    return workdays.working_days_between(received_day, answered_day)
 
 
 # Counters and the figures read from them, by owning app. Added as each app's records exist;

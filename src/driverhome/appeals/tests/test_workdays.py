@@ -89,3 +89,26 @@ def test_a_category_time_limit_overrides_the_type_default():
 def test_extension_moves_the_deadline_by_working_days_over_the_holiday():
     due = deadlines.extend(at(2025, 9, 29, 23), 2)
     assert timezone.localtime(due).date() == date(2025, 10, 9)
+
+
+def test_working_days_between_equals_counting_day_by_day():
+    """The running-count shortcut agrees with walking the days, across years and holidays."""
+    import random
+    from datetime import timedelta
+
+    def walk(start, end):
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            count += workdays.is_working_day(day)
+        return count
+
+    rng = random.Random(9)
+    for _ in range(300):
+        start = date(2023, 1, 1) + timedelta(days=rng.randrange(6 * 365))
+        end = start + timedelta(days=rng.choice((0, 1, 2, 7, 30, 200, 400, 900)))
+        assert workdays.working_days_between(start, end) == walk(start, end)
+        assert workdays.working_days_between(end, start) == -walk(start, end)
+    assert workdays.working_days_between(date(2098, 12, 30), date(2100, 1, 4)) == walk(
+        date(2098, 12, 30), date(2100, 1, 4)
+    )
