@@ -272,12 +272,17 @@ class ApiToken(models.Model):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
+    """The ORM side of an append-only table; triggers refuse the same in the database
+    (``core/append_only.py``)."""
+
     def update(self, **kwargs):
         raise PermissionError(f"{self.model._meta.label} is append-only")
 
     def delete(self):
         raise PermissionError(f"{self.model._meta.label} is append-only")
 
+
+class LogQuerySet(AppendOnlyQuerySet):
     def for_user(self, user):
         if not user.is_authenticated or not user.has_role(Role.ADMIN, Role.SUPERVISOR):
             return self.none()
@@ -319,7 +324,7 @@ class AuditLog(AppendOnly):
     ip = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = LogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit entry")
@@ -351,7 +356,7 @@ class AccessLog(AppendOnly):
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = LogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("access entry")

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from driverhome.accounts.models import AppendOnly, Role
+from driverhome.accounts.models import AppendOnly, AppendOnlyQuerySet, Role
 from driverhome.accounts.scoping import ScopedQuerySet
 from driverhome.core.errors import Conflict
 
@@ -408,7 +408,10 @@ class TrackingCounter(models.Model):
 
 
 class Transition(AppendOnly):
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="transitions")
+    """One step of a request's workflow: append-only (never updated or deleted; a request
+    is never deleted either, it is withdrawn, merged or closed)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="transitions")
     from_status = models.CharField(max_length=10, choices=Appeal.Status.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=Appeal.Status.choices)
     actor = models.ForeignKey(
@@ -421,6 +424,8 @@ class Transition(AppendOnly):
     public_note = models.TextField(blank=True)
     public = models.BooleanField(default=True)
     at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("transition")

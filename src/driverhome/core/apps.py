@@ -8,4 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from django.db.backends.signals import connection_created
+
+        from . import append_only, checks  # noqa: F401  (checks registers the system checks)
+
+        connection_created.connect(
+            append_only.register_sqlite_function, dispatch_uid="driverhome.append_only"
+        )
