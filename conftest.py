@@ -15,6 +15,16 @@ from driverhome.accounts.models import Organisation, Role, User
 K = Organisation.Kind
 
 
+@pytest.fixture(autouse=True)
+def _fresh_table_caches():
+    """Each test starts from the database's categories and limits (a rollback sends no signal)."""
+    from driverhome.core import tablecache
+
+    tablecache.clear_all()
+    yield
+    tablecache.clear_all()
+
+
 def make_org(code, kind, parent=None, **extra) -> Organisation:
     org = Organisation(code=code, name=extra.pop("name", code), kind=kind, parent=parent, **extra)
     org.save()

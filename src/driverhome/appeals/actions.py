@@ -253,6 +253,29 @@ def _next_tracking_no(received_at) -> str:
     raise Conflict(_("Could not issue a tracking number; please try again."))
 
 
+def _number_before_transaction(received_at) -> str | None:
+    """On PostgreSQL, the tracking number in a short transaction of its own.
+
+    The day's counter row stays locked until the transaction that moved it commits;
+    taken inside the intake transaction it would queue every intake behind the one
+    before it, durable commit included. Taken here it is held for one UPDATE, and that
+    commit need not wait for the disk (``synchronous_commit`` off): the intake's own
+    durable commit comes later in the same write-ahead log, so a request is never stored
+    with a number the counter could give again. A failed intake leaves a gap in the
+    day's numbers, nothing else. Inside a caller's transaction, and on SQLite (where the
+    database has one writer at a time anyway), the number is taken in the intake's
+    transaction as before.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        return _next_tracking_no(received_at)
+
+
 def request_hash(payload: dict) -> str:
     return hashlib.sha256(
         json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()
@@ -350,16 +373,20 @@ def file_appeal(
     if organisation is None:
         raise DomainError(_("No area to file the request under."), code="no_area")
 
+    # Everything that needs no lock is worked out before the transaction: on SQLite
+    # the write lock is held from BEGIN to COMMIT, so intake keeps it for the inserts alone.
+    limit = deadlines.limit_for(appeal_type, category)
+    answer_due = deadlines.answer_due(received_at, limit)
+    accept_due = deadlines.accept_due(received_at, limit, answer_due)
+    remind_at = deadlines.remind_at(received_at, answer_due, limit.reminder_percent)
+    phone_last4 = (driver.phone_last4 if driver is not None else "") or "".join(
+        ch for ch in reporter_phone if ch.isdigit()
+    )[-4:]
+    tracking_no = _number_before_transaction(received_at)
     try:
         with transaction.atomic():
-            limit = deadlines.limit_for(appeal_type, category)
-            answer_due = deadlines.answer_due(received_at, limit)
-            accept_due = deadlines.accept_due(received_at, limit, answer_due)
-            phone_last4 = (driver.phone_last4 if driver is not None else "") or "".join(
-                ch for ch in reporter_phone if ch.isdigit()
-            )[-4:]
             appeal = Appeal(
-                tracking_no=_next_tracking_no(received_at),
+                tracking_no=tracking_no or _next_tracking_no(received_at),
                 appeal_type=appeal_type,
                 category=category,
                 channel=channel,
@@ -381,7 +408,7 @@ def file_appeal(
                 accept_due_at=accept_due,
                 answer_due_at=answer_due,
                 due_at=accept_due,
-                remind_at=deadlines.remind_at(received_at, answer_due, limit.reminder_percent),
+                remind_at=remind_at,
                 created_by=actor if getattr(actor, "pk", None) else None,
                 updated_at=now,
             )
@@ -432,17 +459,23 @@ def file_appeal(
 
 
 def _replay(scope: str, key: str, key_hash: str) -> Appeal | None:
-    row = IdempotencyKey.objects.filter(scope=scope, key=key).select_related("appeal").first()
+    # Most keys are new: look at the key's own row first, load the request only on a retry.
+    row = (
+        IdempotencyKey.objects.filter(scope=scope, key=key)
+        .values_list("request_hash", "appeal_id")
+        .first()
+    )
     if row is None:
         return None
-    if row.request_hash != key_hash:
+    request_hash, appeal_id = row
+    if request_hash != key_hash:
         raise IdempotencyMismatch(
             _(
                 "This Idempotency-Key was already used for a different request. "
                 "Use a new key for a new request."
             ),
         )
-    appeal = row.appeal
+    appeal = Appeal.objects.get(pk=appeal_id)
     appeal.replayed = True
     return appeal
 

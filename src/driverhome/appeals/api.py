@@ -16,6 +16,7 @@ from driverhome.core.pagination import paginate
 from driverhome.core.ratelimit import check_rate
 
 from . import actions, figures, operations, similar
+from .catalogue import active_leaf
 from .models import Appeal, Category
 
 router = Router()
@@ -129,8 +130,8 @@ def intake_kwargs(request, payload: AppealIn) -> dict:
     from driverhome.drivers.access import driver_for_user
 
     user = request.user
-    category = Category.objects.filter(code=payload.category, is_active=True).first()
-    if category is None or category.parent_id is None:
+    category = active_leaf(payload.category)
+    if category is None:
         raise DomainError("Unknown category code.", code="bad_category")
     station = None
     if payload.station:

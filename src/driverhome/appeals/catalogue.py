@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 from pathlib import Path
+
+from driverhome.core.tablecache import TableCache
+
+from .models import Category
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -72,3 +77,24 @@ def seed(Category, TimeLimit) -> None:
             category=None,
             defaults={"answer_days": int(row["days"]), "day_kind": row["day_kind"]},
         )
+
+
+def _load_leaves() -> dict:
+    return {
+        category.code: category
+        for category in Category.objects.filter(is_active=True, parent__isnull=False)
+    }
+
+
+#: the active leaves of the category tree, by code
+LEAVES = TableCache("appeals.categories", _load_leaves, watch=[Category])
+
+
+def active_leaf(code: str) -> Category | None:
+    """The active leaf category with this code (a request is filed under a leaf), or None.
+
+    Read from the process's copy of the tree (see ``core.tablecache``): intake
+    looks its category up on every request and the tree changes a few times a year.
+    """
+    category = LEAVES.get().get(code or "")
+    return copy.copy(category) if category is not None else None

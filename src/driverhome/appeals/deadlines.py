@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 
 from driverhome.core import workdays
+from driverhome.core.tablecache import TableCache
 
 from .models import AppealType, TimeLimit
 
@@ -38,18 +38,27 @@ class Limit:
     reminder_percent: int = 80
 
 
-def limit_for(appeal_type: str, category=None) -> Limit:
-    condition = Q(category__isnull=True)
-    if category is not None:
-        condition |= Q(category=category)
-    rows = {
-        row.category_id: row for row in TimeLimit.objects.filter(condition, appeal_type=appeal_type)
-    }
-    row = rows.get(getattr(category, "pk", None)) or rows.get(None)
-    if row is not None:
-        return Limit(
+def _load_limits() -> dict:
+    return {
+        (row.appeal_type, row.category_id): Limit(
             row.answer_days, row.day_kind, row.accept_days, row.visit_days, row.reminder_percent
         )
+        for row in TimeLimit.objects.all()
+    }
+
+
+#: every configured limit, by (type, category id); None is the type's own default row
+LIMITS = TableCache("appeals.time-limits", _load_limits, watch=[TimeLimit])
+
+
+def limit_for(appeal_type: str, category=None) -> Limit:
+    """The category's limit for the type, else the type's configured default, else the built-in one."""
+    table = LIMITS.get()
+    limit = table.get((appeal_type, getattr(category, "pk", None))) or table.get(
+        (appeal_type, None)
+    )
+    if limit is not None:
+        return limit
     days, kind = DEFAULTS[appeal_type]
     return Limit(days, kind)
 

@@ -159,7 +159,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "driverhome.core.sqlite",
             "NAME": DATA_DIR / "driverhome.sqlite3",
             "OPTIONS": {
                 # WAL lets readers work while one writer writes; IMMEDIATE takes the write
@@ -171,7 +171,11 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": env_int("DRIVERHOME_SQLITE_TIMEOUT", 20, min_value=1),
             },
-            "TEST": {"NAME": env_str("DRIVERHOME_TEST_SQLITE_NAME") or None},
+            # Keep each worker thread's connection: opening one per request costs more than
+            # most requests (the PRAGMAs run again and the page cache starts cold).
+            "CONN_MAX_AGE": env_int("DRIVERHOME_CONN_MAX_AGE", 600, min_value=0),
+            "CONN_HEALTH_CHECKS": True,
+            "TEST": {"NAME": env_str("DRIVERHOME_TEST_SQLITE_NAME") or ":memory:"},
         }
     }
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")

@@ -35,7 +35,7 @@ FORMAT_VERSION = 1
 
 def sqlite_path(alias: str = "default") -> Path | None:
     db = settings.DATABASES[alias]
-    if db["ENGINE"] != "django.db.backends.sqlite3":
+    if connections[alias].vendor != "sqlite":
         return None
     name = str(db["NAME"])
     if name == ":memory:" or name.startswith("file:"):
