@@ -38,15 +38,12 @@ browser:
 
 ## test: install what the tests need and run them all
 # The browser journeys run in a process of their own (one Chromium for all of them)
-# against a platform server on its own SQLite data folder, so they run once: in the
-# SQLite pass, not again when DATABASE_URL points the rest of the suite at PostgreSQL.
+# against a platform server on the engine of the run: its own SQLite data folder, or,
+# when DATABASE_URL is set, its own PostgreSQL database on that server (the URL's
+# database name + "_browser", created afresh for the run and dropped after it).
 test: install-test browser
 	DRIVERHOME_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -p no:cacheprovider -n 2 -m "not browser" $(PYTEST_ARGS)
-ifeq ($(DATABASE_URL),)
 	DRIVERHOME_DATA_DIR=$(CURDIR)/var/test-browser $(BIN)/pytest -p no:cacheprovider -p no:xdist -m browser $(PYTEST_ARGS)
-else
-	@echo "Browser journeys ran in the SQLite pass (their server always uses its own SQLite folder)."
-endif
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -16,7 +16,8 @@ DB_NAME = "driverhome.sqlite3"
 
 
 def process_env(data_dir: Path, **extra) -> dict:
-    """The environment of a separate platform process: its own data folder, always SQLite."""
+    """The environment of a separate platform process: its own data folder, and SQLite
+    unless the caller passes a ``DATABASE_URL`` (the browser tests' PostgreSQL server)."""
     env = {
         key: value
         for key, value in os.environ.items()

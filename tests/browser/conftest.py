@@ -1,8 +1,14 @@
 """Browser tests: Playwright (Python) driving Debian's Chromium, headless.
 
-The platform runs as it does in production: gunicorn on 127.0.0.1 serving a file
-SQLite database with every migration applied and the quick demo loaded (once per
-test session; pytest-django's ``live_server`` would flush the demo after each test).
+The platform runs as it does in production: gunicorn on 127.0.0.1 serving a database
+with every migration applied and the quick demo loaded (once per test session;
+pytest-django's ``live_server`` would flush the demo after each test). The database is
+on the engine of the run: a file SQLite database in the server's own data folder, or,
+when ``DATABASE_URL`` is set, a PostgreSQL database of its own on that server, named
+after the URL's database with ``_browser`` appended (dropped and created afresh at the
+start of the session, dropped at its end), so runs with different URLs do not collide.
+Tests read the server's database through a Django connection of its own
+(``platform.query``, ``platform.rows``), with the same SQL on both engines.
 Personas log in through the login form with the demo password; their session
 cookies are kept and reused. Each test gets a fresh browser context at phone size
 (390×844) or desktop size (1366×900), in Chinese or English. On failure a
@@ -19,12 +25,12 @@ import json
 import os
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -85,35 +91,96 @@ def _free_port() -> int:
 
 
 class Platform:
-    def __init__(self, data_dir: Path, url: str, password: str):
+    ALIAS = "browser_platform"
+
+    def __init__(self, data_dir: Path, url: str, password: str, *, db_env: dict, blocker):
         self.data_dir = data_dir
         self.url = url
         self.password = password
-
-    def db(self) -> sqlite3.Connection:
-        """A read connection to the server's database (what a QR code or an SMS would carry)."""
-        from django.db.backends.sqlite3._functions import register
-
-        conn = sqlite3.connect(self.data_dir / DB_NAME, timeout=20)
-        register(conn)
-        return conn
+        self.db_env = db_env  # DATABASE_URL of the server's PostgreSQL database, or nothing
+        self._blocker = blocker
 
     def query(self, sql: str, params=()) -> list[tuple]:
-        conn = self.db()
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
+        """Rows from the server's database (what a QR code or an SMS would carry): ``%s``
+        placeholders and SQL that both engines understand."""
+        from django.db import connections
+
+        with self._blocker.unblock(), connections[self.ALIAS].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def rows(self, queryset) -> list:
+        """An ORM query evaluated on the server's database (dates compared the Django way)."""
+        with self._blocker.unblock():
+            return list(queryset.using(self.ALIAS))
 
     def manage(self, *args):
-        return driverhome(self.data_dir, *args)
+        return driverhome(self.data_dir, *args, **self.db_env)
+
+
+def _postgresql_database() -> tuple[str, str, str] | None:
+    """(server URL, database name, maintenance URL) of the server's PostgreSQL database,
+    derived from ``DATABASE_URL``; None on SQLite."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_browser"
+    return (
+        urlunsplit(parts._replace(path="/" + name)),
+        name,
+        urlunsplit(parts._replace(path="/postgres")),
+    )
+
+
+def _recreate_database(maintenance_url: str, name: str, *, create: bool = True) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(maintenance_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        if create:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _add_connection(alias: str, settings: dict) -> None:
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    configured = connections.configure_settings({DEFAULT_DB_ALIAS: {}, alias: settings})
+    connections.settings[alias] = configured[alias]
+
+
+def _remove_connection(alias: str) -> None:
+    from django.db import connections
+
+    if alias in connections.settings:
+        connections[alias].close()
+        del connections.settings[alias]
 
 
 @pytest.fixture(scope="session")
-def platform(migrated_template, tmp_path_factory):
-    data_dir = copy_data_dir(migrated_template, tmp_path_factory.mktemp("browser"))
+def platform(request, tmp_path_factory, django_db_blocker):
+    from driverhome.config.env import parse_database_url
+
     password = "Browser-Demo-2026"
-    driverhome(data_dir, "demo", "--quick", timeout=900, DEMO_PASSWORD=password)
+    postgresql = _postgresql_database()
+    if postgresql is None:
+        data_dir = copy_data_dir(
+            request.getfixturevalue("migrated_template"), tmp_path_factory.mktemp("browser")
+        )
+        db_env = {}
+        db_settings = {"ENGINE": "django.db.backends.sqlite3", "NAME": data_dir / DB_NAME}
+        db_settings["OPTIONS"] = {"timeout": 20}
+    else:
+        database_url, name, maintenance_url = postgresql
+        _recreate_database(maintenance_url, name)
+        data_dir = tmp_path_factory.mktemp("browser")
+        db_env = {"DATABASE_URL": database_url}
+        db_settings = parse_database_url("DATABASE_URL", database_url) | {"CONN_MAX_AGE": 0}
+        driverhome(data_dir, "migrate", "--no-input", "-v", "0", timeout=600, **db_env)
+    driverhome(data_dir, "demo", "--quick", timeout=900, DEMO_PASSWORD=password, **db_env)
     port = _free_port()
     log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed at teardown
     server = subprocess.Popen(
@@ -130,7 +197,7 @@ def platform(migrated_template, tmp_path_factory):
             "--threads",
             "4",
         ],
-        env=process_env(data_dir, DEMO_PASSWORD=password),
+        env=process_env(data_dir, DEMO_PASSWORD=password, **db_env),
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=data_dir,
@@ -150,15 +217,19 @@ def platform(migrated_template, tmp_path_factory):
                 "the server did not start:\n" + (data_dir / "server.log").read_text()[-3000:]
             )
         time.sleep(0.2)
+    _add_connection(Platform.ALIAS, db_settings)
     try:
-        yield Platform(data_dir, url, password)
+        yield Platform(data_dir, url, password, db_env=db_env, blocker=django_db_blocker)
     finally:
+        _remove_connection(Platform.ALIAS)
         server.terminate()
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+        if postgresql is not None:
+            _recreate_database(postgresql[2], postgresql[1], create=False)
 
 
 # --- the browser ------------------------------------------------------------------------------------------

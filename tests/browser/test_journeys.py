@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
+
+from driverhome.events.models import Event
 
 from .conftest import check_accessibility, check_page
 
@@ -42,9 +45,9 @@ def test_driver_finds_a_site_and_checks_in(open_page, platform, lang):
     check_page(page, lang)
 
     # The driver scans the QR code on the site's poster.
-    (key,) = platform.query("SELECT checkin_key FROM stations_station WHERE code = ?", (code,))[0]
+    (key,) = platform.query("SELECT checkin_key FROM stations_station WHERE code = %s", (code,))[0]
     driver = driver_file_id(platform)
-    today = "SELECT COUNT(*) FROM stations_checkin WHERE driver_id = ? AND station_id = (SELECT id FROM stations_station WHERE code = ?)"
+    today = "SELECT COUNT(*) FROM stations_checkin WHERE driver_id = %s AND station_id = (SELECT id FROM stations_station WHERE code = %s)"
     before = platform.query(today, (driver, code))[0][0]
     page.goto(f"/d/stations/{code}/check-in/{key}/")
     check_page(page, lang)
@@ -117,7 +120,7 @@ def test_request_loop_from_phone_to_answer_and_rating(open_page, platform, lang,
     )
     check_page(unit, lang)
     (status,) = platform.query(
-        "SELECT status FROM appeals_appeal WHERE tracking_no = ?", (tracking_no,)
+        "SELECT status FROM appeals_appeal WHERE tracking_no = %s", (tracking_no,)
     )[0]
     assert status == "answered"
 
@@ -130,12 +133,12 @@ def test_request_loop_from_phone_to_answer_and_rating(open_page, platform, lang,
     with driver.expect_navigation():
         driver.click("section.rating button[type=submit]")
     (status,) = platform.query(
-        "SELECT status FROM appeals_appeal WHERE tracking_no = ?", (tracking_no,)
+        "SELECT status FROM appeals_appeal WHERE tracking_no = %s", (tracking_no,)
     )[0]
     assert status in ("visited", "closed")
     visits = platform.query(
         "SELECT satisfaction FROM appeals_returnvisit WHERE appeal_id = "
-        "(SELECT id FROM appeals_appeal WHERE tracking_no = ?)",
+        "(SELECT id FROM appeals_appeal WHERE tracking_no = %s)",
         (tracking_no,),
     )
     assert visits == [(5,)]
@@ -168,7 +171,7 @@ def test_request_form_resent_with_its_key_is_stored_once(open_page, platform):
     assert first.status == second.status == 302
     assert first.headers["location"] == second.headers["location"]
     count = platform.query(
-        "SELECT COUNT(*) FROM appeals_appeal WHERE description = ?", ("夜里停车场没有灯。",)
+        "SELECT COUNT(*) FROM appeals_appeal WHERE description = %s", ("夜里停车场没有灯。",)
     )[0][0]
     assert count == 1
 
@@ -183,15 +186,16 @@ def test_driver_signs_up_for_a_market(open_page, platform, lang):
     page.goto("/d/events/")
     check_page(page, lang)
     driver = driver_file_id(platform)
-    rows = platform.query(
-        "SELECT code FROM events_event WHERE kind = 'market' AND status = 'scheduled' "
-        "AND starts_at > datetime('now') ORDER BY starts_at"
+    codes = platform.rows(
+        Event.objects.filter(kind="market", status="scheduled", starts_at__gt=timezone.now())
+        .order_by("starts_at")
+        .values_list("code", flat=True)
     )
-    assert rows, "the demo has no upcoming market"
-    code = rows[0][0]
+    assert codes, "the demo has no upcoming market"
+    code = codes[0]
     state = (
-        "SELECT status FROM events_registration WHERE driver_id = ? AND event_id = "
-        "(SELECT id FROM events_event WHERE code = ?)"
+        "SELECT status FROM events_registration WHERE driver_id = %s AND event_id = "
+        "(SELECT id FROM events_event WHERE code = %s)"
     )
     page.goto(f"/d/events/{code}/")
     check_page(page, lang)

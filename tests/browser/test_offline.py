@@ -85,7 +85,7 @@ def test_offline_reading_and_the_outbox(open_page, platform):
     page.click("form[data-outbox] button[type=submit]")
     page.wait_for_selector("#outbox-status:not([hidden])")
     assert page.evaluate("driverhomeOutbox.all().then(items => items.length)") == 1
-    stored = "SELECT COUNT(*) FROM appeals_appeal WHERE description = ?"
+    stored = "SELECT COUNT(*) FROM appeals_appeal WHERE description = %s"
     assert platform.query(stored, (description,))[0][0] == 0
 
     # ... and is sent once the connection returns, exactly once.
