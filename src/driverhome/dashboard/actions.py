@@ -163,9 +163,9 @@ def refresh_rollups(
         old = MonthlyCount.objects.filter(
             Q(counter=counter.key) | Q(counter__startswith=f"{counter.key}:")
         )
-        if counter.date_field is None:
-            old = old.filter(month=STOCK_MONTH)
-        else:
+        # A stock keeps only its current rows: every row of it is replaced (also rows kept
+        # month by month before the counter became a stock).
+        if counter.date_field is not None:
             old = old.exclude(month=STOCK_MONTH)
             if first is not None:
                 old = old.filter(month__gte=first)

@@ -125,7 +125,9 @@ FIGURES: list[Figure] = [
         ("drivers", "by_employer"),
         kind=Kind.BREAKDOWN,
         tile=False,
-        inclusive_dates=True,
+        # The files on record now, by their current employer: one entry per logistics
+        # company (25,000 in a province), too many to keep month by month.
+        periodic=False,
     ),
     _f(
         "drivers_by_node",

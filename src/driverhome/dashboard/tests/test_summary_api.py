@@ -130,9 +130,9 @@ def test_summary_query_count_is_bounded(api, personas):
 
 
 # The token lookup (with its user), the rollup check, one read of every counter,
-# one query per figure that is read live (stocks of small tables, requests open and overdue
-# now, the programmes), and one read of the monthly counters for the trend charts.
-SUMMARY_QUERIES = 17
+# one query per figure that is read live (stocks of small tables, requests overdue now, the
+# programmes), and one read of the monthly counters for the trend charts.
+SUMMARY_QUERIES = 16
 
 
 @pytest.mark.django_db
