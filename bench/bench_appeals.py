@@ -115,6 +115,20 @@ def request_intake(ctx):
         )
     except ImportError:
         helpdesk = None
+    cpu = []
+    if ours.server_cpu_ms and helpdesk and helpdesk.server_cpu_ms:
+        cpu.append(
+            Result(
+                "request intake: server CPU per request vs django-helpdesk ticket submit",
+                ours.server_cpu_ms,
+                helpdesk.server_cpu_ms,
+                "ms",
+                note=(
+                    "CPU time of gunicorn and its workers over the run above, per request: "
+                    "what a core can serve, whatever else the machine is doing"
+                ),
+            )
+        )
     return [
         Result(
             f"request intake over HTTP ({CLIENTS} clients, 2 workers) vs django-helpdesk ticket submit",
@@ -133,7 +147,8 @@ def request_intake(ctx):
                     else ""
                 )
             ),
-        )
+        ),
+        *cpu,
     ]
 
 

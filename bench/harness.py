@@ -131,6 +131,9 @@ class LoadStats:
     p95_ms: float | None
     p99_ms: float | None
     error_samples: list[str] = field(default_factory=list)
+    #: CPU milliseconds the server (all its processes) spent per request, when known:
+    #: unlike the rate, it hardly depends on what else the machine is doing
+    server_cpu_ms: float | None = None
 
 
 def http_load(
@@ -286,4 +289,10 @@ class Context:
             self._server = None
 
     def http_load(self, requests, **kwargs) -> LoadStats:
-        return http_load(self.server_url(), requests, **kwargs)
+        url = self.server_url()
+        before = self._server.cpu_seconds()
+        stats = http_load(url, requests, **kwargs)
+        after = self._server.cpu_seconds()
+        if before is not None and after is not None and stats.requests:
+            stats.server_cpu_ms = 1000 * (after - before) / stats.requests
+        return stats

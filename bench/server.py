@@ -77,6 +77,24 @@ class Server:
         self.stop()
         raise RuntimeError(f"gunicorn did not answer on {self.url} within {timeout:.0f} s")
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) used so far by gunicorn and its workers (Linux ``/proc``)."""
+        if self.process is None:
+            return None
+        group = self.process.pid  # started in a session of its own: the master leads the group
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == group:  # pgrp
+                total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        return total
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
