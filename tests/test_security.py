@@ -236,6 +236,14 @@ PYTHON_ALLOW: dict[tuple[str, str], str] = {
     ): "statements from connection.ops.sequence_reset_sql over model classes",
     (
         "core/synth/bulk.py",
+        'cursor.execute(f"DROP INDEX {name}")  # the name as PostgreSQL quotes it',
+    ): "index names read from pg_index (regclass text, quoted by PostgreSQL itself)",
+    (
+        "core/synth/bulk.py",
+        "cursor.execute(definition)",
+    ): "index definitions read back from pg_get_indexdef before the index was dropped",
+    (
+        "core/synth/bulk.py",
         "raw.executemany(sql, batch)",
     ): "INSERT with quoted table/column names from model metadata; values bound as parameters",
     (

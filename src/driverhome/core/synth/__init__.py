@@ -89,7 +89,7 @@ def _modules(only):
 
 
 def run(ctx: SynthContext, *, only: list[str] | None = None) -> SynthContext:
-    from django.db import connection, connections
+    from django.db import connection
 
     from . import bulk
 
@@ -115,6 +115,23 @@ def run(ctx: SynthContext, *, only: list[str] | None = None) -> SynthContext:
     for _name, module in per_district:
         if module is not None and hasattr(module, "prepare"):
             module.prepare(ctx)  # shared catalogues, loaded once before the workers start
+    with bulk.deferred_indexes(progress=ctx.progress):
+        _run_districts(ctx, per_district, districts, n, groups)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
+            cursor.execute("ANALYZE")
+    return ctx
+
+
+def _run_districts(ctx, per_district, districts, n, groups) -> None:
+    from django.db import connections
+
+    from . import bulk
+
     plans = []
     for g in range(groups):
         d_lo, d_hi = g * len(districts) // groups, (g + 1) * len(districts) // groups
@@ -132,14 +149,6 @@ def run(ctx: SynthContext, *, only: list[str] | None = None) -> SynthContext:
         ctx.done += [name for name, m in per_district if m is not None]
         ctx.skipped += [name for name, m in per_district if m is None]
     _finish(ctx, per_district)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA optimize")
-            cursor.execute("ANALYZE")
-    return ctx
 
 
 def _run_district_generators(ctx, per_district) -> None:
