@@ -12,6 +12,7 @@ import sqlite3
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
@@ -199,13 +200,15 @@ def quiet():
     return open("/dev/null", "w")  # noqa: SIM115 - closed with the test process
 
 
+ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
 @pytest.mark.slow
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL: the SQLite case is the test below")
 @pytest.mark.django_db(transaction=True)
 def test_restore_brings_back_the_rows_and_the_guard_postgresql(personas, orgs, tmp_path):
     """``pg_restore --clean`` drops and recreates the tables (no row is deleted) and the
     restored tables keep their triggers."""
-    if not is_postgresql():
-        pytest.skip("PostgreSQL: the SQLite case is the test below")
     archive = tmp_path / "backup.tar.gz"
     audit.record(personas["admin"], "before.backup", organisation=orgs["xiapu"])
     call_command("backup", out=str(archive), no_uploads=True, stdout=quiet())
@@ -220,11 +223,10 @@ def test_restore_brings_back_the_rows_and_the_guard_postgresql(personas, orgs, t
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(ON_POSTGRESQL, reason="SQLite: runs in the SQLite pass")
 def test_restore_brings_back_the_rows_and_the_guard_sqlite(migrated_data_dir, tmp_path):
     """SQLite's backup API copies pages (no row is deleted); the restored file keeps its
     triggers, and the platform's own ``flush`` still empties it."""
-    if is_postgresql():
-        pytest.skip("SQLite: runs in the SQLite pass")
     archive = tmp_path / "backup.tar.gz"
     db = migrated_data_dir / DB_NAME
 

@@ -133,7 +133,8 @@ def _postgresql_database() -> tuple[str, str, str] | None:
     )
 
 
-def _recreate_database(maintenance_url: str, name: str, *, create: bool = True) -> None:
+def _reset_database(maintenance_url: str, name: str, *, create: bool = True) -> None:
+    """Drop the database (sessions still connected included), then create it empty."""
     import psycopg
     from psycopg import sql
 
@@ -175,7 +176,7 @@ def platform(request, tmp_path_factory, django_db_blocker):
         db_settings["OPTIONS"] = {"timeout": 20}
     else:
         database_url, name, maintenance_url = postgresql
-        _recreate_database(maintenance_url, name)
+        _reset_database(maintenance_url, name)
         data_dir = tmp_path_factory.mktemp("browser")
         db_env = {"DATABASE_URL": database_url}
         db_settings = parse_database_url("DATABASE_URL", database_url) | {"CONN_MAX_AGE": 0}
@@ -229,7 +230,7 @@ def platform(request, tmp_path_factory, django_db_blocker):
             server.kill()
         log.close()
         if postgresql is not None:
-            _recreate_database(postgresql[2], postgresql[1], create=False)
+            _reset_database(postgresql[2], postgresql[1], create=False)
 
 
 # --- the browser ------------------------------------------------------------------------------------------
