@@ -18,7 +18,7 @@ from django.utils import timezone
 from driverhome.accounts import audit
 from driverhome.accounts.models import Organisation, Role, User
 
-from . import deadlines, routing
+from . import catalogue, deadlines, routing
 from .models import (
     Appeal,
     Category,
@@ -27,6 +27,7 @@ from .models import (
     ReturnVisit,
     RoutingRule,
     Supervision,
+    TimeLimit,
     TrackingCounter,
     Transition,
 )
@@ -129,6 +130,9 @@ def load(ctx) -> None:
 
     rng = random.Random(20261128)
     now = timezone.now()
+    # The migration seeds the catalogue; seed what is missing again (never overwriting an
+    # edit), as the other apps' demos do, so the demo also loads into emptied tables.
+    catalogue.seed(Category, TimeLimit)
     categories = {c.code: c for c in Category.objects.filter(parent__isnull=False)}
     drivers = list(
         Driver.objects.filter(
