@@ -119,7 +119,9 @@ def run(ctx: SynthContext, *, only: list[str] | None = None) -> SynthContext:
         _run_districts(ctx, per_district, districts, n, groups)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # VACUUM as well outside a transaction: it sets the freshly copied rows' hint bits
+            # and the visibility map once, instead of the first queries that read them.
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
     else:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA optimize")
