@@ -121,7 +121,10 @@ def run(ctx: SynthContext, *, only: list[str] | None = None) -> SynthContext:
         with connection.cursor() as cursor:
             # VACUUM as well outside a transaction: it sets the freshly copied rows' hint bits
             # and the visibility map once, instead of the first queries that read them.
-            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
+            if connection.in_atomic_block:
+                cursor.execute("ANALYZE")
+            else:
+                cursor.execute("VACUUM ANALYZE")
     else:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA optimize")
