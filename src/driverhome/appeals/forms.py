@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .catalogue import active_leaf
 from .models import Appeal, AppealType, Category
 
 STAFF_CHANNELS = [
@@ -86,9 +87,7 @@ class _IntakeBase(forms.Form):
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def clean_category(self):
-        category = Category.objects.filter(
-            code=self.cleaned_data["category"], is_active=True, parent__isnull=False
-        ).first()
+        category = active_leaf(self.cleaned_data["category"])
         if category is None:
             raise forms.ValidationError(_("Please choose a category."))
         return category

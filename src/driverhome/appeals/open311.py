@@ -24,6 +24,7 @@ from driverhome.accounts.models import Organisation
 from driverhome.core.errors import DomainError, RateLimited
 from driverhome.core.ratelimit import check_rate
 
+from .catalogue import active_leaf
 from .models import Appeal, AppealType, Category, Open311Key
 
 app_name = "open311"
@@ -345,7 +346,7 @@ def _create(request, fmt):
     code = _param(request, "service_code")
     if not code:
         raise Open311Error(400, "service_code is required.")
-    category = _services().filter(code=code).first()
+    category = active_leaf(code)
     if category is None:
         raise Open311Error(404, "Unknown service_code.")
     lat, lon = _param(request, "lat"), _param(request, "long")

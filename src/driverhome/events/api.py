@@ -624,9 +624,9 @@ def record_service(request, code: str, payload: ServiceIn):
 def file_request(request, code: str, payload: RequestIn):
     event = _staff_event(request, code)
     driver = _desk_driver(event, payload.driver)
-    from driverhome.appeals.models import Category
+    from driverhome.appeals.catalogue import active_leaf
 
-    category = Category.objects.filter(code=payload.category, is_active=True).first()
+    category = active_leaf(payload.category)
     if category is None:
         raise DomainError("Unknown request category.", code="bad_category")
     appeal = actions.file_request_at_event(
