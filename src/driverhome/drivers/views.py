@@ -485,15 +485,20 @@ def apartment_detail(request, public_id):
     )
 
 
-@apartment_roles
-@require_POST
-def allocation_transfer(request, public_id):
-    """Move the household living in an apartment to another one (vacate and allocate at once)."""
-    allocation = get_for_user(
+def _allocation(request, public_id) -> Allocation:
+    """An allocation in the user's area (404 outside it), with its apartment and driver."""
+    return get_for_user(
         Allocation.objects.select_related("apartment__building", "driver"),
         request.user,
         public_id=public_id,
     )
+
+
+@apartment_roles
+@require_POST
+def allocation_transfer(request, public_id):
+    """Move the household living in an apartment to another one (vacate and allocate at once)."""
+    allocation = _allocation(request, public_id)
     form = TransferForm(request.POST, buildings=Building.objects.for_user(request.user))
     target = None
     if form.is_valid():
@@ -519,11 +524,7 @@ def allocation_transfer(request, public_id):
 @apartment_roles
 @require_POST
 def allocation_vacate(request, public_id):
-    allocation = get_for_user(
-        Allocation.objects.select_related("apartment__building", "driver"),
-        request.user,
-        public_id=public_id,
-    )
+    allocation = _allocation(request, public_id)
     form = VacateForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
