@@ -40,8 +40,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from driverhome.accounts.models import AppendOnly, AppendOnlyQuerySet, Organisation, Role
-from driverhome.accounts.scoping import ScopedQuerySet
+from driverhome.accounts.models import AppendOnly, AppendOnlyQuerySet, Role
+from driverhome.accounts.scoping import ScopedQuerySet, subtree_ids
 from driverhome.core.errors import Conflict
 
 
@@ -173,7 +173,7 @@ def _subtree_condition(path: str) -> Q:
     filters each candidate row with a hashed list instead of two joins, which made a
     district's overdue worklist over a province's three million requests 2.6 times faster.
     """
-    organisations = Organisation.objects.filter(path__startswith=path).values("pk")
+    organisations = subtree_ids(path)
     return Q(organisation_id__in=organisations) | Q(handling_unit_id__in=organisations)
 
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import Organisation, Role
-from driverhome.accounts.scoping import ScopedQuerySet
+from driverhome.accounts.scoping import ScopedQuerySet, subtree_ids
 from driverhome.core import pii
 
 
@@ -70,7 +70,7 @@ class DriverScopedQuerySet(ScopedQuerySet):
             if path == "/":
                 return self
             return self.filter(
-                Q(**{f"{self.scope_field}__path__startswith": path}) | assigned
+                Q(**{f"{self.scope_field}__in": subtree_ids(path)}) | assigned
             ).distinct()
         return super().for_user(user)
 

@@ -27,6 +27,7 @@ from datetime import date, datetime, time
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from driverhome.accounts.scoping import subtree_ids
 from driverhome.core.modules import optional_import
 
 from .models import (
@@ -44,7 +45,7 @@ INCOME_GAIN_THRESHOLD = 1000  # yuan a month
 
 def _in_scope(qs, field: str, scope_path: str | None):
     if scope_path and scope_path != "/":
-        return qs.filter(**{f"{field}__path__startswith": scope_path})
+        return qs.filter(**{f"{field}__in": subtree_ids(scope_path)})
     return qs
 
 
