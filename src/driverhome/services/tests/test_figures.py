@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from driverhome.services import actions, figures
-from driverhome.services.models import CareEnrolment, MonthlyEarning
+from driverhome.services.models import CareEnrolment, MonthlyEarning, ServiceRecord
 
 from .conftest import add_member, make_driver, years_ago
 
@@ -126,6 +126,14 @@ def test_career_changes_and_services_delivered(orgs, driver, other_driver, catal
     actions.update_service_record(record, actor=staff, outcome="declined")
     assert figures.services_delivered(orgs["xiapu"].path) == 1
     assert figures.drivers_served(orgs["district"].path) == 2
+    assert figures.drivers_served(orgs["xiapu"].path) == 1
+    assert figures.drivers_served("/") == 2
+    assert figures.drivers_served("/", start=today + timedelta(days=1)) == 0
+    assert figures.drivers_served("/", end=today) == 0
+    # A driver whose only record was declined was not served.
+    other_record = ServiceRecord.objects.get(driver=other_driver)
+    actions.update_service_record(other_record, actor=personas["admin"], outcome="declined")
+    assert figures.drivers_served(orgs["district"].path) == 1
 
 
 def test_training_sessions_come_from_the_events_app(orgs):
