@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from driverhome.accounts.access import require_roles, require_staff
@@ -132,14 +133,14 @@ def intake_kwargs(request, payload: AppealIn) -> dict:
     user = request.user
     category = active_leaf(payload.category)
     if category is None:
-        raise DomainError("Unknown category code.", code="bad_category")
+        raise DomainError(_("Unknown category code."), code="bad_category")
     station = None
     if payload.station:
         from driverhome.stations.models import Station
 
         station = Station.objects.filter(code=payload.station).first()
         if station is None:
-            raise DomainError("Unknown station code.", code="bad_station")
+            raise DomainError(_("Unknown station code."), code="bad_station")
     kwargs = {
         "category": category,
         "appeal_type": payload.type,
@@ -156,7 +157,7 @@ def intake_kwargs(request, payload: AppealIn) -> dict:
     if user.role == Role.DRIVER:
         driver = driver_for_user(user)
         if driver is None:
-            raise DomainError("Your login has no driver's file yet.", code="no_driver_file")
+            raise DomainError(_("Your login has no driver's file yet."), code="no_driver_file")
         kwargs.update(driver=driver, channel=Appeal.Channel.APP)
     else:
         require_staff(request)
@@ -271,7 +272,7 @@ def get_figures(
     }
     if by:
         if by not in figures.GROUPS:
-            raise DomainError("by must be unit, site or category.", code="bad_group")
+            raise DomainError(_("by must be unit, site or category."), code="bad_group")
         result["rows"] = figures.breakdown(path, start, end, by=by, **filters)
     return result
 

@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from driverhome.accounts.auth import BearerTokenAuth, SessionAuth
+from driverhome.core import errors
 from driverhome.core.errors import Conflict, DomainError, RateLimited
 from driverhome.core.modules import optional_import
 
@@ -48,7 +49,7 @@ def _error(request, status: int, code: str, message: str, **extra):
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return _error(request, 404, "not_found", "Not found.")
+    return _error(request, 404, "not_found", str(errors.NOT_FOUND))
 
 
 @api.exception_handler(Conflict)
@@ -70,11 +71,11 @@ def domain_error(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def unauthorised(request, exc):
-    response = _error(request, 401, "unauthorised", "Authentication required.")
+    response = _error(request, 401, "unauthorised", str(errors.AUTHENTICATION_REQUIRED))
     response["WWW-Authenticate"] = 'Bearer realm="driverhome"'
     return response
 
 
 @api.exception_handler(ValidationError)
 def invalid(request, exc):
-    return _error(request, 422, "invalid", "The request is not valid.", errors=exc.errors)
+    return _error(request, 422, "invalid", str(errors.INVALID_REQUEST), errors=exc.errors)

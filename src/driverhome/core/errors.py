@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
+#: The API's answers that no domain error carries, in the caller's language.
+NOT_FOUND = _("Not found.")
+INVALID_REQUEST = _("The request is not valid.")
+AUTHENTICATION_REQUIRED = _("Authentication required.")
+
 
 class DomainError(Exception):
     """A request that cannot be carried out, with a stable machine-readable code."""

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .errors import DomainError
 
@@ -68,7 +69,7 @@ def decode_cursor(cursor: str) -> list:
             raise ValueError
         return [_decode(v) for v in values]
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
-        raise DomainError("The page cursor is not valid.", code="bad_cursor") from None
+        raise DomainError(_("The page cursor is not valid."), code="bad_cursor") from None
 
 
 def paginate(

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from driverhome.accounts.access import require_roles
@@ -322,7 +323,7 @@ def reveal(request, public_id: UUID, body: RevealIn):
     if not may_reveal(request.user):
         raise Http404
     if not body.reason.strip():
-        raise DomainError("Say why you need the full value.", code="reason_required")
+        raise DomainError(_("Say why you need the full value."), code="reason_required")
     value = actions.reveal(driver, actor=request.user, field=body.field, reason=body.reason)
     return {"field": body.field, "value": value}
 
@@ -354,7 +355,7 @@ def list_family(request, public_id: UUID):
 def add_family(request, public_id: UUID, body: FamilyIn):
     driver = _driver(request, public_id)
     if body.relation not in FamilyMember.Relation.values:
-        raise DomainError("Unknown relation.", code="invalid_relation")
+        raise DomainError(_("Unknown relation."), code="invalid_relation")
     member = actions.add_family_member(driver, actor=request.user, **body.dict())
     return Status(201, member)
 
@@ -369,7 +370,7 @@ def list_vehicles(request, public_id: UUID):
 def add_vehicle(request, public_id: UUID, body: VehicleIn):
     driver = _driver(request, public_id)
     if body.truck_type not in Vehicle.TruckType.values:
-        raise DomainError("Unknown truck type.", code="invalid_truck_type")
+        raise DomainError(_("Unknown truck type."), code="invalid_truck_type")
     vehicle = actions.add_vehicle(driver, actor=request.user, **body.dict())
     return Status(201, vehicle)
 
@@ -438,7 +439,7 @@ def allocate(request, public_id: UUID, body: AllocateIn):
     )
     driver = driver_by_phone_or_plate(request.user, body.driver)
     if driver is None:
-        raise DomainError("No driver in your area has this mobile number, plate or ID number.")
+        raise DomainError(_("No driver in your area has this mobile number, plate or ID number."))
     allocation = actions.allocate_apartment(
         apartment, driver, actor=request.user, started_on=body.started_on
     )

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -242,7 +243,7 @@ def _my_driver(request):
 
     driver = driver_for_user(request.user)
     if driver is None:
-        raise DomainError("Your driver file is not set up yet.", code="no_driver_file")
+        raise DomainError(_("Your driver file is not set up yet."), code="no_driver_file")
     return driver
 
 
@@ -265,7 +266,7 @@ def _service_items(codes: list[str]):
 
     items = list(ServiceItem.objects.filter(code__in=codes))
     if len(items) != len(set(codes)):
-        raise DomainError("Unknown service item.", code="bad_item")
+        raise DomainError(_("Unknown service item."), code="bad_item")
     return items
 
 
@@ -276,7 +277,7 @@ def _find_driver(request, text: str):
     if tokens.looks_like_driver_token(text):
         public_id = tokens.driver_public_id(text)
         if public_id is None:
-            raise DomainError("This QR code is not valid.", code="bad_code")
+            raise DomainError(_("This QR code is not valid."), code="bad_code")
         driver = Driver.objects.filter(public_id=public_id, anonymised_at__isnull=True).first()
     else:
         driver = None
@@ -306,7 +307,7 @@ def list_events(request, filters: Query[EventFilter]):
         events = events.filter(status=Event.Status.SCHEDULED, ends_at__gte=timezone.now())
     if kind:
         if kind not in Kind.values:
-            raise DomainError("Unknown kind of event.", code="bad_kind")
+            raise DomainError(_("Unknown kind of event."), code="bad_kind")
         events = events.filter(kind=kind)
     if station:
         events = events.filter(station__code=station)
@@ -550,7 +551,7 @@ def check_in(request, code: str, payload: CheckInIn):
     event = _event(request, code)
     if request.user.role == Role.DRIVER:
         if not tokens.event_token_valid(event, payload.token):
-            raise DomainError("Scan the event's QR code to check in.", code="bad_token")
+            raise DomainError(_("Scan the event's QR code to check in."), code="bad_token")
         driver = _my_driver(request)
         method = CheckIn.Method.EVENT_QR
     else:
@@ -607,7 +608,7 @@ def record_service(request, code: str, payload: ServiceIn):
 
     item = ServiceItem.objects.filter(code=payload.item, is_active=True).first()
     if item is None:
-        raise DomainError("Unknown service item.", code="bad_item")
+        raise DomainError(_("Unknown service item."), code="bad_item")
     record = actions.record_service_at_event(
         event, driver, item, actor=request.user, notes=payload.notes
     )
@@ -628,7 +629,7 @@ def file_request(request, code: str, payload: RequestIn):
 
     category = active_leaf(payload.category)
     if category is None:
-        raise DomainError("Unknown request category.", code="bad_category")
+        raise DomainError(_("Unknown request category."), code="bad_category")
     appeal = actions.file_request_at_event(
         event, driver, actor=request.user, category=category, description=payload.description
     )

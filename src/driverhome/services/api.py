@@ -7,6 +7,7 @@ from uuid import UUID
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from driverhome.accounts.access import require_roles, require_staff
@@ -307,7 +308,7 @@ def _member(driver, public_id):
         return None
     member = driver.family.filter(public_id=public_id).first()
     if member is None:
-        raise DomainError("This family member is not in the driver's file.", code="wrong_family")
+        raise DomainError(_("This family member is not in the driver's file."), code="wrong_family")
     return member
 
 
