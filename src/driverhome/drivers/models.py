@@ -235,6 +235,9 @@ class Driver(models.Model):
         verbose_name_plural = _("drivers")
         indexes = [
             models.Index(fields=["organisation", "-created_at"], name="driver_org_created_idx"),
+            # The drivers list of a large area (a city, a province) in its order: walked
+            # backwards, keeping the rows of the area, instead of sorting the area's drivers.
+            models.Index(fields=["-created_at", "-id"], name="driver_created_idx"),
             models.Index(fields=["employer"], name="driver_employer_idx"),
         ]
 
