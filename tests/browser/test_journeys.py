@@ -93,6 +93,9 @@ def test_request_loop_from_phone_to_answer_and_rating(open_page, platform, lang,
     match = re.search(r"/d/appeals/([^/]+)/$", driver.url)
     assert match, driver.url
     tracking_no = match.group(1)
+    # The copy the outbox kept in case the post was lost leaves it unsent: nothing "waiting".
+    driver.wait_for_function("driverhomeOutbox.all().then(items => items.length === 0)")
+    assert driver.locator("#outbox-status").count() == 0
     check_page(driver, lang)
     driver.goto("/d/appeals/")
     assert tracking_no in driver.inner_text("main")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from driverhome.accounts.access import driver_required
 from driverhome.accounts.scoping import get_for_user
 from driverhome.core.errors import DomainError, RateLimited
+from driverhome.core.outbox import mark_delivered
 from driverhome.core.pagination import paginate
 from driverhome.core.ratelimit import check_rate, rate_limit
 from driverhome.core.uploads import upload_response
@@ -57,6 +58,7 @@ def appeal_new(request):
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
+            mark_delivered(request, data["idempotency_key"])
             messages.success(
                 request,
                 _("Thank you. Your request %(no)s has been received.") % {"no": appeal.tracking_no},

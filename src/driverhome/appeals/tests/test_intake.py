@@ -250,3 +250,25 @@ def test_on_postgresql_concurrent_intakes_get_unique_numbers_taken_outside_their
     after = file(staff, description="下一件")
     assert after.tracking_no.endswith("-0032")  # 31 went to the failed intake
     assert Appeal.objects.count() == 31
+
+
+def test_the_page_after_a_driver_submit_tells_the_outbox_the_form_was_stored(client_for, driver):
+    # The phone keeps a copy of the form in case the post is lost; the page the driver lands
+    # on names its key, so the copy leaves the outbox instead of being sent again.
+    phone = client_for("driver")
+    form = phone.get(reverse("appeals_driver:appeal-new"))
+    assert b'name="outbox-delivered"' not in form.content
+    key = form.context["form"].initial["idempotency_key"]
+    body = {"idempotency_key": key, "category": "C01-01", "description": "物流公司拖欠运费"}
+    landed = phone.post(reverse("appeals_driver:appeal-new"), body, follow=True)
+    assert landed.status_code == 200
+    assert f'<meta name="outbox-delivered" content="{key}">' in landed.content.decode()
+    again = phone.get(reverse("appeals_driver:my-appeals"))
+    assert b'name="outbox-delivered"' not in again.content  # named once
+
+    # A form answered with its errors is not named: its copy stays for the driver to fix.
+    refused = phone.post(
+        reverse("appeals_driver:appeal-new"),
+        {"idempotency_key": "k-unfinished", "category": "", "description": "x"},
+    )
+    assert refused.status_code == 200 and b"k-unfinished" not in refused.content.split(b"<body")[0]

@@ -235,9 +235,17 @@
     }
   });
 
+  // The server names the forms it stored since the last page (<meta name="outbox-delivered">):
+  // their copies were kept only in case the post was lost, so they leave the outbox unsent.
+  function dropDelivered() {
+    var meta = document.querySelector('meta[name="outbox-delivered"]');
+    var keys = meta ? meta.getAttribute("content").split(" ").filter(Boolean) : [];
+    return Promise.all(keys.map(function (key) { return store.remove(key); }));
+  }
+
   window.addEventListener("online", flush);
   document.addEventListener("DOMContentLoaded", function () {
-    dropShownForms().then(showPending).then(flush);
+    dropDelivered().then(dropShownForms).then(showPending).then(flush);
   });
   setInterval(function () { store.all().then(function (items) { if (items.length) flush(); }); }, 30000);
 
