@@ -258,3 +258,79 @@ def roster_import(ctx):
             ),
         ),
     ]
+
+
+# --- driver search ----------------------------------------------------------------------------
+
+SEARCH_SCOPE_USER = "province"  # the provincial supervisor: every driver on file is in scope
+
+
+def _search_queries(drivers) -> list[tuple[str, str, str | None]]:
+    """(kind, what staff type, the text a generic admin search would look for) for one driver
+    in the middle of the table. ``None``: no generic search can find it (encrypted column)."""
+    from driverhome.drivers.models import Vehicle
+
+    middle = drivers.order_by("pk").values_list("pk", flat=True)[drivers.count() // 2]
+    driver = drivers.get(pk=middle)
+    plate = Vehicle.objects.filter(driver=driver).values_list("plate", flat=True).first()
+    queries = [
+        ("name", driver.name, driver.name),
+        ("full pinyin", driver.name_pinyin, driver.name_pinyin),
+        ("initials", driver.name_initials, driver.name_initials),
+        ("last four phone digits", driver.phone_last4, driver.phone_last4),
+        ("full ID number", driver.id_number, None),
+        ("full mobile number", driver.phone, None),
+    ]
+    if plate:
+        queries.insert(3, ("plate", plate[:5], plate[:5]))
+    return [q for q in queries if q[1]]
+
+
+@benchmark("driver search")
+def driver_search(ctx):
+    """Staff search (``drivers.search.find_drivers``, first page of 25 in the list's order)
+    against the search a generic admin offers: ``icontains`` over name, pinyin, initials,
+    plate and phone digits, which no index can serve."""
+    ctx.db()
+    from django.db.models import Q
+
+    from driverhome.core.pagination import paginate
+    from driverhome.drivers.models import Driver
+    from driverhome.drivers.search import find_drivers
+
+    user = ctx.user(SEARCH_SCOPE_USER)
+    drivers = Driver.objects.for_user(user).active()
+    total = drivers.count()
+    results = []
+    for kind, text, generic in _search_queries(drivers):
+
+        def ours(text=text):
+            return paginate(find_drivers(drivers, text), order="-created_at").items
+
+        found = len(ours())
+        seconds = measure(ours, repeat=ctx.repeat)
+        baseline = None
+        if generic is not None:
+
+            def admin_search(generic=generic):
+                contains = (
+                    Q(name__icontains=generic)
+                    | Q(name_pinyin__icontains=generic)
+                    | Q(name_initials__icontains=generic)
+                    | Q(phone_last4__icontains=generic)
+                    | Q(vehicles__plate__icontains=generic)
+                )
+                return list(drivers.filter(contains).distinct().order_by("-created_at", "-pk")[:25])
+
+            baseline = measure(admin_search, repeat=ctx.repeat) * 1000
+        results.append(
+            Result(
+                f"driver search by {kind}: first page (index) vs admin-style icontains",
+                seconds * 1000,
+                baseline,
+                "ms",
+                note=f"{found} on the first page; {total:,} drivers in scope"
+                + ("" if generic is not None else "; no baseline: the column is encrypted"),
+            )
+        )
+    return results

@@ -91,6 +91,12 @@ def results_section(reports: list[dict]) -> str:
                 f"{_fmt(r['baseline'])} | {_cell(r['unit'])} | {ratio} | {_fmt(r.get('p50'))} | "
                 f"{_fmt(r.get('p99'))} | {_cell(r.get('note', ''))} |"
             )
+        for merged in report.get("merged", []):
+            out.append("")
+            out.append(
+                f"Measured later and added to this recording: {', '.join(merged['benchmarks'])}"
+                f" at {merged['when']} (load average at start {merged.get('load_average')})."
+            )
         ran = {r["benchmark"] for r in report["results"]}
         skipped = [name for name in report.get("registered", []) if name not in ran]
         if skipped:

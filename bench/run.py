@@ -67,6 +67,12 @@ def parse_args(argv=None):
     parser.add_argument("--fresh", action="store_true", help="regenerate the synthetic data")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
     parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="with --only: put the results into the recorded run of this scale, replacing "
+        "the rows of the benchmarks that ran and keeping the others",
+    )
+    parser.add_argument(
         "--record",
         action="store_true",
         help="with --only: record the results as the run of this scale (table, plans, docs)",
@@ -314,6 +320,29 @@ def load_modules() -> tuple[list[str], dict[str, str]]:
     return loaded, failed
 
 
+def merge_into(recorded: dict, run: dict) -> dict:
+    """The recorded run with the rows of the benchmarks ``run`` measured replaced by its own."""
+    ran = {row["benchmark"] for row in run["results"]}
+    order = list(harness.REGISTRY)
+    rows = [row for row in recorded["results"] if row["benchmark"] not in ran] + run["results"]
+    rows.sort(key=lambda row: order.index(row["benchmark"]) if row["benchmark"] in order else -1)
+    recorded["results"] = rows
+    recorded["registered"] = sorted(set(recorded.get("registered", [])) | set(run["registered"]))
+    if recorded.get("only"):
+        recorded["only"] = [
+            *recorded["only"],
+            *(o for o in run["only"] if o not in recorded["only"]),
+        ]
+    recorded.setdefault("merged", []).append(
+        {
+            "when": run["when"],
+            "benchmarks": sorted(ran),
+            "load_average": run["machine"].get("load_average"),
+        }
+    )
+    return recorded
+
+
 def fmt(value, digits=3) -> str:
     if value is None:
         return "—"
@@ -403,7 +432,7 @@ def main(argv=None) -> int:
         ctx.stop_server()
     print()
     print_table(rows)
-    partial = bool(args.only) and not args.record
+    partial = bool(args.only) and not (args.record or args.merge)
     synth = {}
     synth_file = workdir / "synth.json"
     if synth_file.exists():
@@ -422,14 +451,16 @@ def main(argv=None) -> int:
         "only": args.only,
         "registered": sorted(harness.REGISTRY),
         "results": rows,
-        "plans": {} if partial else query_plans(),
-        "tables": {} if partial else table_sizes(),
+        "plans": {} if partial or args.merge else query_plans(),
+        "tables": {} if partial or args.merge else table_sizes(),
     }
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
     out = results_dir / f"{engine}-{scale}.json"
     if partial:
         out = results_dir / f"{engine}-{scale}-partial.json"
+    elif args.merge and args.only and out.exists():
+        report = merge_into(json.loads(out.read_text()), report)
     out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     print(f"\n[bench] results: {out.relative_to(ROOT)}")
     if not args.no_doc and not partial:

@@ -239,6 +239,11 @@ class Driver(models.Model):
             # backwards, keeping the rows of the area, instead of sorting the area's drivers.
             models.Index(fields=["-created_at", "-id"], name="driver_created_idx"),
             models.Index(fields=["employer"], name="driver_employer_idx"),
+            # A search by a Chinese name is a prefix match on it (drivers/search.py):
+            # LIKE 'x%' on PostgreSQL needs the pattern operator class, SQLite a plain index.
+            models.Index(
+                fields=["name"], name="driver_name_idx", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def __str__(self) -> str:
