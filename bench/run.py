@@ -333,7 +333,11 @@ def merge_into(recorded: dict, run: dict) -> dict:
             *recorded["only"],
             *(o for o in run["only"] if o not in recorded["only"]),
         ]
-    recorded.setdefault("merged", []).append(
+    # A benchmark measured again replaces its earlier addition.
+    recorded["merged"] = [
+        entry for entry in recorded.get("merged", []) if not set(entry["benchmarks"]) <= ran
+    ]
+    recorded["merged"].append(
         {
             "when": run["when"],
             "benchmarks": sorted(ran),
