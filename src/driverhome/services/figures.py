@@ -115,13 +115,7 @@ def drivers_served(scope_path=None, start=None, end=None) -> int:
     province's ten million records), while hashing a million distinct ids spilled to disk
     in many partitions and ran for more than ten minutes with the default ``work_mem``.
     """
-    records = ServiceRecord.objects.exclude(outcome=ServiceRecord.Outcome.DECLINED).filter(
-        driver=OuterRef("pk")
-    )
-    if start is not None:
-        records = records.filter(delivered_at__gte=_as_datetime(start))
-    if end is not None:
-        records = records.filter(delivered_at__lt=_as_datetime(end))
+    records = _records(None, start, end).filter(driver=OuterRef("pk"))
     drivers = _in_scope(
         ServiceRecord.driver.field.related_model.objects.all(), "organisation", scope_path
     )
