@@ -24,7 +24,9 @@ def free_port() -> int:
 class Server:
     """gunicorn with the platform's settings (``driverhome.config.gunicorn``), loopback only."""
 
-    def __init__(self, *, env: dict, workers: int = 2, threads: int = 2, log: Path | None = None):
+    def __init__(
+        self, *, env: dict, workers: int = 2, threads: int | None = None, log: Path | None = None
+    ):
         self.env = {**os.environ, **env}
         self.env["PYTHONPATH"] = os.pathsep.join(
             [str(ROOT), *filter(None, [self.env.get("PYTHONPATH")])]
@@ -49,8 +51,7 @@ class Server:
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 str(self.workers),
-                "--threads",
-                str(self.threads),
+                *(["--threads", str(self.threads)] if self.threads else []),
                 "--access-logfile",
                 "/dev/null",
                 "--max-requests",

@@ -94,5 +94,9 @@ def revoke_token(token: ApiToken, *, actor) -> ApiToken:
     )
     token.refresh_from_db()
     if updated:
+        from .auth import forget_tokens
+
+        transaction.on_commit(forget_tokens, robust=True)
+        forget_tokens()
         audit.record(actor, "token.revoke", token, organisation=token.user.organisation_id)
     return token

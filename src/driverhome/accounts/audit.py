@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models
 
 from driverhome.core.context import current_ip, current_request_id
+from driverhome.core.fastinsert import insert
 
 from .models import AccessLog, AuditLog, Organisation
 
@@ -60,7 +61,12 @@ def _organisation_id(organisation) -> int | None:
     return int(organisation)
 
 
-def record(
+def record(actor, action: str, obj: models.Model | None = None, **details) -> AuditLog:
+    """Write one audit row; ``details`` as ``entry`` takes them."""
+    return insert(entry(actor, action, obj, **details))
+
+
+def entry(
     actor,
     action: str,
     obj: models.Model | None = None,
@@ -71,10 +77,14 @@ def record(
     object_type: str | None = None,
     object_id: str | None = None,
 ) -> AuditLog:
+    """The row ``record`` writes, built but not stored. For an object not yet saved, the
+    caller sets ``object_id`` once it has its key."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
-    return AuditLog.objects.create(
+        if not object_id:
+            key = getattr(obj, "public_id", None) or obj.pk
+            object_id = str(key) if key is not None else ""
+    return AuditLog(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=_actor_label(actor),
         action=action,

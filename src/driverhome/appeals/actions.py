@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from driverhome.accounts import audit
 from driverhome.accounts.models import Organisation, Role, User
 from driverhome.core.errors import Conflict, DomainError, PermissionDeniedError
+from driverhome.core.fastinsert import insert
+from driverhome.notifications.actions import store as store_notices
 
 from . import deadlines
 from .models import (
@@ -177,10 +179,16 @@ def _context(appeal: Appeal, **extra) -> dict:
 
 
 def _notify_driver(appeal: Appeal, template: str, **extra) -> None:
-    from driverhome.notifications.actions import notify
+    from driverhome.notifications.actions import store
+
+    store(_driver_notices(appeal, template, **extra))
+
+
+def _driver_notices(appeal: Appeal, template: str, **extra) -> list:
+    from driverhome.notifications.actions import prepare
 
     if appeal.driver_id is not None:
-        notify(
+        return prepare(
             driver=appeal.driver,
             template=template,
             context=_context(appeal, **extra),
@@ -188,20 +196,28 @@ def _notify_driver(appeal: Appeal, template: str, **extra) -> None:
             organisation=appeal.organisation,
             url=f"/d/appeals/{appeal.tracking_no}/",
         )
-    elif appeal.reporter_phone:
-        notify(
+    if appeal.reporter_phone:
+        return prepare(
             phone=appeal.reporter_phone,
             template=template,
             context=_context(appeal, **extra),
             organisation=appeal.organisation,
         )
+    return []
 
 
 def _notify_users(users, appeal: Appeal, template: str, channels=("console", "sms"), **extra):
-    from driverhome.notifications.actions import notify
+    from driverhome.notifications.actions import store
 
+    store(_user_notices(users, appeal, template, channels, **extra))
+
+
+def _user_notices(users, appeal: Appeal, template: str, channels=("console", "sms"), **extra):
+    from driverhome.notifications.actions import prepare
+
+    notices = []
     for user in users:
-        notify(
+        notices += prepare(
             recipient_user=user,
             phone=user.phone or None,
             template=template,
@@ -210,6 +226,7 @@ def _notify_users(users, appeal: Appeal, template: str, channels=("console", "sm
             organisation=appeal.organisation,
             url=f"/console/appeals/{appeal.tracking_no}/",
         )
+    return notices
 
 
 def unit_users(unit: Organisation | None):
@@ -254,25 +271,27 @@ def _next_tracking_no(received_at) -> str:
 
 
 def _number_before_transaction(received_at) -> str | None:
-    """On PostgreSQL, the tracking number in a short transaction of its own.
+    """The tracking number in a short transaction of its own.
 
     The day's counter row stays locked until the transaction that moved it commits;
     taken inside the intake transaction it would queue every intake behind the one
-    before it, durable commit included. Taken here it is held for one UPDATE, and that
-    commit need not wait for the disk (``synchronous_commit`` off): the intake's own
-    durable commit comes later in the same write-ahead log, so a request is never stored
-    with a number the counter could give again. A failed intake leaves a gap in the
-    day's numbers, nothing else. Inside a caller's transaction, and on SQLite (where the
-    database has one writer at a time anyway), the number is taken in the intake's
-    transaction as before.
+    before it, durable commit included, and everything built from the number (the
+    audit row, the notices' text) would be built under the lock. Taken here it is
+    held for one UPDATE. On PostgreSQL that commit need not wait for the disk
+    (``synchronous_commit`` off), and SQLite in WAL mode with ``synchronous=NORMAL``
+    does not wait either: on both, the intake's own commit comes later in the same
+    log, so a request is never stored with a number the counter could give again.
+    A failed intake leaves a gap in the day's numbers, nothing else. Inside a
+    caller's transaction the number is taken in that transaction (``None`` here).
     """
     from django.db import connection
 
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if connection.in_atomic_block:
         return None
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         return _next_tracking_no(received_at)
 
 
@@ -357,9 +376,9 @@ def file_appeal(
                 "received_at": received_at.isoformat() if received_at is not now else None,
             }
         )
-        existing = _replay(scope, idempotency_key, key_hash)
-        if existing is not None:
-            return existing
+        # No look-up first: the key's row is inserted with the request, and the unique
+        # (scope, key) refuses a second one; the retry is then answered from the first
+        # (``except IntegrityError`` below). A new key, the common case, costs no query.
 
     if organisation is None:
         if station is not None:
@@ -382,73 +401,90 @@ def file_appeal(
     phone_last4 = (driver.phone_last4 if driver is not None else "") or "".join(
         ch for ch in reporter_phone if ch.isdigit()
     )[-4:]
-    tracking_no = _number_before_transaction(received_at)
+    appeal = Appeal(
+        appeal_type=appeal_type,
+        category=category,
+        channel=channel,
+        driver=driver,
+        reporter_name=reporter_name[:60],
+        reporter_phone=reporter_phone[:32],
+        reporter_email=reporter_email,
+        phone_last4=phone_last4,
+        anonymous=anonymous,
+        description=description,
+        lat=lat,
+        lon=lon,
+        address=address[:200],
+        organisation=organisation,
+        care_broker_id=getattr(driver, "care_broker_id", None),
+        open311_key=open311_key,
+        received_at=received_at,
+        status=S.COLLECTED,
+        accept_due_at=accept_due,
+        answer_due_at=answer_due,
+        due_at=accept_due,
+        remind_at=remind_at,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        updated_at=now,
+    )
+    if station is not None:
+        appeal.station = station
+    if event is not None:
+        appeal.event = event
+    key_row = (
+        IdempotencyKey(scope=scope, key=idempotency_key, request_hash=key_hash, appeal=appeal)
+        if idempotency_key
+        else None
+    )
+    transition = Transition(
+        appeal=appeal,
+        from_status="",
+        to_status=S.COLLECTED,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_label(actor),
+        at=now,
+    )
+
+    def rows_naming_the_number():
+        entry = audit.entry(
+            actor,
+            "appeal.file",
+            appeal,
+            changes={"channel": channel, "category": category.code, "type": appeal_type},
+            organisation=organisation,
+        )
+        notices = _driver_notices(appeal, "appeal.received")
+        if appeal.care_broker_id and appeal.care_broker_id != getattr(actor, "pk", None):
+            notices += _user_notices(
+                [appeal.care_broker],
+                appeal,
+                "appeal.broker_new",
+                channels=("console",),
+                driver=driver.name,
+            )
+        return entry, notices
+
+    # With the number known before the transaction, the rows that name it (the audit row,
+    # the notices' text) are built before it as well: the transaction holds the inserts alone.
+    appeal.tracking_no = _number_before_transaction(received_at) or ""
+    prepared = rows_naming_the_number() if appeal.tracking_no else None
     try:
         with transaction.atomic():
-            appeal = Appeal(
-                tracking_no=tracking_no or _next_tracking_no(received_at),
-                appeal_type=appeal_type,
-                category=category,
-                channel=channel,
-                driver=driver,
-                reporter_name=reporter_name[:60],
-                reporter_phone=reporter_phone[:32],
-                reporter_email=reporter_email,
-                phone_last4=phone_last4,
-                anonymous=anonymous,
-                description=description,
-                lat=lat,
-                lon=lon,
-                address=address[:200],
-                organisation=organisation,
-                care_broker_id=getattr(driver, "care_broker_id", None),
-                open311_key=open311_key,
-                received_at=received_at,
-                status=S.COLLECTED,
-                accept_due_at=accept_due,
-                answer_due_at=answer_due,
-                due_at=accept_due,
-                remind_at=remind_at,
-                created_by=actor if getattr(actor, "pk", None) else None,
-                updated_at=now,
-            )
-            if station is not None:
-                appeal.station = station
-            if event is not None:
-                appeal.event = event
-            appeal.save()
-            if idempotency_key:
-                IdempotencyKey.objects.create(
-                    scope=scope, key=idempotency_key, request_hash=key_hash, appeal=appeal
-                )
+            if prepared is None:  # inside a caller's transaction: numbered in it
+                appeal.tracking_no = _next_tracking_no(received_at)
+                prepared = rows_naming_the_number()
+            entry, notices = prepared
+            insert(appeal)
+            if key_row is not None:
+                insert(key_row)
             for upload in photos:
                 from .photos import store
 
                 store(appeal, upload)
-            Transition.objects.create(
-                appeal=appeal,
-                from_status="",
-                to_status=S.COLLECTED,
-                actor=actor if getattr(actor, "pk", None) else None,
-                actor_label=_label(actor),
-                at=now,
-            )
-            audit.record(
-                actor,
-                "appeal.file",
-                appeal,
-                changes={"channel": channel, "category": category.code, "type": appeal_type},
-                organisation=organisation,
-            )
-            _notify_driver(appeal, "appeal.received")
-            if appeal.care_broker_id and appeal.care_broker_id != getattr(actor, "pk", None):
-                _notify_users(
-                    [appeal.care_broker],
-                    appeal,
-                    "appeal.broker_new",
-                    channels=("console",),
-                    driver=driver.name,
-                )
+            insert(transition)
+            entry.object_id = str(appeal.pk)
+            insert(entry)
+            store_notices(notices)
     except IntegrityError:
         if idempotency_key:
             existing = _replay(scope, idempotency_key, key_hash)

@@ -8,7 +8,10 @@ process (``post_save`` / ``post_delete`` of a watched model) writes a new stamp,
 and every process loads the table again on its next use. A stamp lost with the
 cache (a restart, an eviction) also means "load again", and ``ttl`` bounds how
 long a copy is kept even when nothing announced a change (an edit made with
-``QuerySet.update`` or by hand in the database).
+``QuerySet.update`` or by hand in the database). The stamp itself is read at most
+once every ``check_every`` seconds (one second by default): an intake reads two
+tables, and a file-cache read costs more than the rest of the lookup. An edit is
+seen at once in the process that made it and within that second everywhere else.
 
     categories = TableCache("appeals.categories", load_categories, watch=[Category])
     categories.get()["C03-01"]
@@ -31,25 +34,37 @@ _registry: list[TableCache] = []
 
 class TableCache:
     def __init__(
-        self, name: str, loader: Callable[[], Any], *, watch: Iterable[type], ttl: float = 300
+        self,
+        name: str,
+        loader: Callable[[], Any],
+        *,
+        watch: Iterable[type],
+        ttl: float = 300,
+        check_every: float = 1.0,
     ):
         self.name = name
         self.key = f"tablecache:{name}"
         self.loader = loader
         self.ttl = ttl
+        self.check_every = check_every
         self._lock = threading.Lock()
         self._value: Any = None
         self._stamp: str | None = None
         self._loaded_at = 0.0
+        self._checked_at = 0.0
         for model in watch:
             post_save.connect(self._changed, sender=model, weak=False)
             post_delete.connect(self._changed, sender=model, weak=False)
         _registry.append(self)
 
     def get(self) -> Any:
-        stamp = cache.get(self.key)
         now = time.monotonic()
-        if self._stamp is not None and stamp == self._stamp and now - self._loaded_at < self.ttl:
+        fresh = self._stamp is not None and now - self._loaded_at < self.ttl
+        if fresh and now - self._checked_at < self.check_every:
+            return self._value
+        stamp = cache.get(self.key)
+        if fresh and stamp == self._stamp:
+            self._checked_at = now
             return self._value
         with self._lock:
             if stamp is None:
@@ -58,6 +73,7 @@ class TableCache:
                     stamp = cache.get(self.key) or stamp
             value = self.loader()
             self._value, self._stamp, self._loaded_at = value, stamp, now
+            self._checked_at = now
             return value
 
     def clear(self) -> None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from driverhome.accounts import audit
 from driverhome.core import pii
+from driverhome.core.fastinsert import insert
 
 from .messages import render
 from .models import MAX_ATTEMPTS, Notification
@@ -21,7 +22,17 @@ def _language_of(user) -> str:
     return language or "zh-hans"
 
 
-def notify(
+def notify(**message) -> list[Notification]:
+    """Queue a message; SMS go out through the background job once the caller's transaction commits.
+
+    ``message`` as ``prepare`` takes it: ``driver`` supplies the phone number and login
+    when they are not given; channels that have no address (SMS without a phone, a
+    console notice without a user) are skipped.
+    """
+    return store(prepare(**message))
+
+
+def prepare(
     *,
     recipient_user=None,
     phone=None,
@@ -32,12 +43,8 @@ def notify(
     organisation=None,
     url: str = "",
 ) -> list[Notification]:
-    """Queue a message; SMS go out through the background job once the caller's transaction commits.
-
-    ``driver`` supplies the phone number and login when they are not given.
-    Channels that have no address (SMS without a phone, a console notice
-    without a user) are skipped.
-    """
+    """The notices ``notify`` stores, built (text rendered) but not yet written: a caller that
+    writes under a lock builds them first and stores them inside its transaction."""
     if driver is not None:
         if recipient_user is None:
             recipient_user = driver.user
@@ -45,19 +52,19 @@ def notify(
             phone = driver.phone
     language = _language_of(recipient_user)
     text = render(template, context, language)
-    created = []
+    notices = []
     now = timezone.now()
-    with transaction.atomic(savepoint=False):  # inside the caller's transaction: no savepoint
-        for channel in channels:
-            if channel == Notification.Channel.SMS and not phone:
-                continue
-            if channel == Notification.Channel.CONSOLE and recipient_user is None:
-                continue
-            is_console = channel == Notification.Channel.CONSOLE
-            notification = Notification.objects.create(
+    for channel in channels:
+        if channel == Notification.Channel.SMS and not phone:
+            continue
+        if channel == Notification.Channel.CONSOLE and recipient_user is None:
+            continue
+        is_sms = channel == Notification.Channel.SMS
+        notices.append(
+            Notification(
                 recipient_user=recipient_user,
-                phone=phone if channel == Notification.Channel.SMS else "",
-                phone_masked=pii.mask_phone(phone) if channel == Notification.Channel.SMS else "",
+                phone=phone if is_sms else "",
+                phone_masked=pii.mask_phone(phone) if is_sms else "",
                 driver=driver,
                 organisation=organisation,
                 channel=channel,
@@ -65,13 +72,21 @@ def notify(
                 language=language,
                 text=text,
                 url=url,
-                status=Notification.Status.SENT if is_console else Notification.Status.QUEUED,
-                sent_at=now if is_console else None,
+                status=Notification.Status.QUEUED if is_sms else Notification.Status.SENT,
+                sent_at=None if is_sms else now,
             )
-            created.append(notification)
-            if not is_console:
+        )
+    return notices
+
+
+def store(notices: list[Notification]) -> list[Notification]:
+    """Write prepared notices; each SMS is handed to the background job once the commit is done."""
+    with transaction.atomic(savepoint=False):  # inside the caller's transaction: no savepoint
+        for notification in notices:
+            insert(notification)
+            if notification.channel != Notification.Channel.CONSOLE:
                 transaction.on_commit(lambda pk=notification.pk: _enqueue(pk))
-    return created
+    return notices
 
 
 def _enqueue(pk: int) -> None:

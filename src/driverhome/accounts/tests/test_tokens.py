@@ -106,3 +106,85 @@ def test_token_page_issues_and_revokes(client_for, personas):
     page.post(f"/accounts/tokens/{token.prefix}/revoke/")
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+# --- tokens held by the process (accounts.auth.RECENT_TOKENS) ------------------------------
+
+
+def _token_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "accounts_apitoken" in q["sql"]]
+
+
+def test_a_used_token_is_looked_up_once_then_held(personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _t, key = ApiToken.issue(personas["broker"], "phone")
+    client = bearer(key)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get("/api/v1/me").status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert client.get("/api/v1/me").json()["username"] == "p-broker"
+    assert len(_token_queries(first)) >= 1
+    assert _token_queries(second) == []
+
+
+def test_a_held_token_is_refused_at_once_when_revoked_or_its_user_changes(personas):
+    from driverhome.accounts.actions import revoke_token
+
+    token, key = ApiToken.issue(personas["broker"], "phone")
+    assert bearer(key).get("/api/v1/me").status_code == 200
+    revoke_token(token, actor=personas["broker"])
+    assert bearer(key).get("/api/v1/me").status_code == 401
+
+    user = personas["site_staff"]
+    _t, key = ApiToken.issue(user, "tablet")
+    assert bearer(key).get("/api/v1/me").json()["role"] == user.role
+    user.role = "supervisor"
+    user.save()
+    assert bearer(key).get("/api/v1/me").json()["role"] == "supervisor"
+    user.is_active = False
+    user.save()
+    assert bearer(key).get("/api/v1/me").status_code == 401
+
+
+def test_a_revocation_in_another_process_is_seen_within_a_second(personas, monkeypatch):
+    from django.core.cache import cache
+
+    from driverhome.accounts.auth import RECENT_TOKENS
+
+    token, key = ApiToken.issue(personas["broker"], "phone")
+    assert bearer(key).get("/api/v1/me").status_code == 200
+    # Another process revokes: the row changes and the shared stamp is replaced; this
+    # process hears of neither through a signal.
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    cache.set(RECENT_TOKENS.key, "written-by-another-process", timeout=None)
+    import driverhome.core.tablecache as module
+
+    real = module.time.monotonic
+    monkeypatch.setattr(module.time, "monotonic", lambda: real() + 1.5)
+    assert bearer(key).get("/api/v1/me").status_code == 401
+
+
+def test_an_expiry_is_checked_on_every_request_even_for_a_held_token(personas, monkeypatch):
+    _t, key = ApiToken.issue(
+        personas["broker"], "short", expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    assert bearer(key).get("/api/v1/me").status_code == 200
+    later = timezone.now() + timedelta(minutes=6)
+    monkeypatch.setattr("driverhome.accounts.models.timezone.now", lambda: later)
+    assert bearer(key).get("/api/v1/me").status_code == 401
+
+
+def test_each_request_gets_its_own_user_object(personas):
+    from django.test import RequestFactory
+
+    from driverhome.accounts.auth import BearerTokenAuth
+
+    _t, key = ApiToken.issue(personas["broker"], "phone")
+    auth = BearerTokenAuth()
+    first = auth.authenticate(RequestFactory().get("/api/v1/me"), key)
+    first.some_view_attribute = "set by a view"
+    second = auth.authenticate(RequestFactory().get("/api/v1/me"), key)
+    assert first.pk == second.pk and first is not second
+    assert not hasattr(second, "some_view_attribute")

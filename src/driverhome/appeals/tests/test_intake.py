@@ -204,7 +204,7 @@ def test_staff_api_intake_refuses_bad_input_clearly(api, personas):
 
 @pytest.mark.skipif(
     not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="the separate numbering transaction is taken on PostgreSQL only",
+    reason="threads need a database all their connections share (SQLite tests run in memory)",
 )
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_concurrent_intakes_get_unique_numbers_taken_outside_their_transaction(
@@ -215,8 +215,6 @@ def test_on_postgresql_concurrent_intakes_get_unique_numbers_taken_outside_their
     import threading
 
     from django.db import connections
-
-    from driverhome.appeals.models import Transition
 
     staff = personas["site_staff"]
     errors, numbers = [], []
@@ -239,17 +237,54 @@ def test_on_postgresql_concurrent_intakes_get_unique_numbers_taken_outside_their
     assert len(numbers) == len(set(numbers)) == 30
     assert sorted(int(n.rsplit("-", 1)[1]) for n in numbers) == list(range(1, 31))
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("the disk is full")
+    _a_failed_intake_leaves_a_gap_only(staff, monkeypatch, expect_next=32)
 
+
+def _a_failed_intake_leaves_a_gap_only(staff, monkeypatch, *, expect_next: int):
+    from driverhome.appeals import actions
+    from driverhome.appeals.models import Transition
+
+    real_insert = actions.insert
+
+    def broken(obj, **kwargs):
+        if isinstance(obj, Transition):
+            raise RuntimeError("the disk is full")
+        return real_insert(obj, **kwargs)
+
+    before = Appeal.objects.count()
     with monkeypatch.context() as patch:
-        patch.setattr(Transition.objects, "create", broken)
+        patch.setattr(actions, "insert", broken)
         with pytest.raises(RuntimeError):
             file(staff, description="这一件没有存下")
     assert not Appeal.objects.filter(description="这一件没有存下").exists()
+    assert Transition.objects.count() == before  # one per stored request, nothing half-stored
     after = file(staff, description="下一件")
-    assert after.tracking_no.endswith("-0032")  # 31 went to the failed intake
-    assert Appeal.objects.count() == 31
+    # the failed intake took its number and left a gap
+    assert after.tracking_no.endswith(f"-{expect_next:04d}")
+    assert Appeal.objects.count() == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_number_is_taken_before_the_intake_transaction_on_every_engine(personas, monkeypatch):
+    """Outside a caller's transaction the day's number is taken first, in a transaction of its
+    own, so the rows that name it are built before the intake's write transaction begins."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from driverhome.appeals import catalogue
+    from driverhome.appeals.models import Category, TimeLimit
+
+    catalogue.seed(Category, TimeLimit)  # an earlier transactional test may have emptied it
+    staff = personas["site_staff"]
+    first = file(staff, description="停车场晚上没有车位")
+    assert first.tracking_no.endswith("-0001")
+    with CaptureQueriesContext(connection) as ctx:
+        file(staff, description="第二件")
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    counter = next(i for i, q in enumerate(sqls) if "appeals_trackingcounter" in q)
+    inserted = next(i for i, q in enumerate(sqls) if q.startswith('INSERT INTO "appeals_appeal"'))
+    assert counter < inserted
+    _a_failed_intake_leaves_a_gap_only(staff, monkeypatch, expect_next=4)
 
 
 def test_the_page_after_a_driver_submit_tells_the_outbox_the_form_was_stored(client_for, driver):

@@ -27,20 +27,56 @@ def test_a_copy_is_loaded_once_and_reused():
     assert loader.calls == 1
 
 
-def test_a_new_stamp_from_another_process_makes_every_copy_load_again():
+def _later(monkeypatch, seconds: float) -> None:
+    import driverhome.core.tablecache as module
+
+    real = module.time.monotonic
+    monkeypatch.setattr(module.time, "monotonic", lambda: real() + seconds)
+
+
+def test_a_new_stamp_from_another_process_makes_every_copy_load_again(monkeypatch):
     loader = Counter()
     table = TableCache("test.stamp", loader, watch=[])
     table.get()
     cache.set(table.key, "written-by-another-process", timeout=None)
+    _later(monkeypatch, 1.5)  # the stamp is read again after check_every (1 s)
     assert table.get() == {"value": 2}
     assert table.get() == {"value": 2}
 
 
-def test_a_lost_stamp_means_load_again():
+def test_the_stamp_is_read_at_most_once_per_check_interval(monkeypatch):
+    loader = Counter()
+    table = TableCache("test.interval", loader, watch=[])
+    table.get()
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(
+        "driverhome.core.tablecache.cache.get", lambda *a, **k: reads.append(a) or real_get(*a, **k)
+    )
+    for _ in range(50):
+        table.get()
+    assert reads == []
+    cache.set(table.key, "written-by-another-process", timeout=None)
+    assert table.get() == {"value": 1}  # another process's edit: seen within the second
+    _later(monkeypatch, 1.5)
+    assert table.get() == {"value": 2}
+    assert len(reads) == 1
+
+
+def test_a_lost_stamp_means_load_again(monkeypatch):
     loader = Counter()
     table = TableCache("test.lost", loader, watch=[])
     table.get()
     cache.delete(table.key)
+    _later(monkeypatch, 1.5)
+    assert table.get() == {"value": 2}
+
+
+def test_clear_in_this_process_is_seen_at_once():
+    loader = Counter()
+    table = TableCache("test.clear", loader, watch=[])
+    table.get()
+    table.clear()
     assert table.get() == {"value": 2}
 
 
@@ -48,10 +84,7 @@ def test_a_copy_older_than_its_ttl_is_loaded_again(monkeypatch):
     loader = Counter()
     table = TableCache("test.ttl", loader, watch=[], ttl=60)
     table.get()
-    import driverhome.core.tablecache as module
-
-    real = module.time.monotonic
-    monkeypatch.setattr(module.time, "monotonic", lambda: real() + 61)
+    _later(monkeypatch, 61)
     assert table.get() == {"value": 2}
 
 
