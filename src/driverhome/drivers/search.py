@@ -23,6 +23,9 @@ from pypinyin import lazy_pinyin
 
 from driverhome.core import idnumber, phone, pii, plates
 
+#: up to this many drivers matched by a plate prefix are looked up by their ids
+PLATE_IDS_INLINE = 2000
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
 _HIGH = "\uffff"
@@ -99,7 +102,17 @@ def find_drivers(queryset: QuerySet, text: str) -> QuerySet:
     if kind == "last4":
         return queryset.filter(phone_last4=value)
     if kind == "plate":
-        vehicles = Vehicle.objects.filter(_prefix("plate", value)).values("driver_id")
+        vehicles = Vehicle.objects.filter(_prefix("plate", value)).values_list(
+            "driver_id", flat=True
+        )
+        # The drivers of the matching vehicles, read first when they are few: left to the
+        # planner as a subquery, PostgreSQL misjudged a plate prefix as matching thousands
+        # and walked the drivers newest first looking for them (9,500 drivers for 26 hits,
+        # 60 ms at 30,000 drivers, 5 ms this way). A broad prefix keeps the subquery, where
+        # that walk finds its page quickly.
+        few = list(vehicles[: PLATE_IDS_INLINE + 1])
+        if len(few) <= PLATE_IDS_INLINE:
+            return queryset.filter(pk__in=few)
         return queryset.filter(pk__in=vehicles)
     if kind == "name":
         return queryset.filter(_prefix("name", value))

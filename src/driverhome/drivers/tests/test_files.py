@@ -49,6 +49,25 @@ def test_search_by_name_pinyin_initials_plate_last4_and_id(orgs, personas, drive
 
 
 @pytest.mark.django_db
+def test_plate_search_reads_few_matches_by_id_and_many_through_the_subquery(
+    orgs, personas, driver, monkeypatch
+):
+    from driverhome.drivers import search
+
+    second = make_driver(orgs["xiapu"], name="王强")
+    actions.add_vehicle(second, actor=None, plate="浙B7A555")
+    outside = make_driver(orgs["other_sub"], name="赵六")  # another district: out of scope
+    actions.add_vehicle(outside, actor=None, plate="浙B7A999")
+    qs = Driver.objects.for_user(personas["supervisor"])
+    few = find_drivers(qs, "浙B7A")
+    assert "drivers_vehicle" not in str(few.query)  # the ids were read first
+    monkeypatch.setattr(search, "PLATE_IDS_INLINE", 1)
+    many = find_drivers(qs, "浙B7A")
+    assert "drivers_vehicle" in str(many.query)
+    assert set(few) == set(many) == {driver, second}
+
+
+@pytest.mark.django_db
 def test_search_by_id_uses_the_hash_not_the_clear_value(orgs, personas, driver):
     qs = find_drivers(Driver.objects.for_user(personas["supervisor"]), driver.id_number)
     assert driver.id_number not in str(qs.query)
