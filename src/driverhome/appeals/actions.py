@@ -162,10 +162,12 @@ def _limit(appeal: Appeal) -> deadlines.Limit:
     return deadlines.limit_for(appeal.appeal_type, appeal.category)
 
 
-def _context(appeal: Appeal, **extra) -> dict:
+def _context(appeal: Appeal, due_at=None, **extra) -> dict:
+    """What the message templates name; ``due`` is the current stage's deadline unless
+    ``due_at`` says which."""
     from django.utils import formats
 
-    due = appeal.due_at
+    due = due_at or appeal.due_at
     context = {
         "tracking_no": appeal.tracking_no,
         "category": appeal.category.name,
@@ -453,7 +455,8 @@ def file_appeal(
             changes={"channel": channel, "category": category.code, "type": appeal_type},
             organisation=organisation,
         )
-        notices = _driver_notices(appeal, "appeal.received")
+        # "We will answer by": the answer's deadline, not the first stage's (acceptance).
+        notices = _driver_notices(appeal, "appeal.received", due_at=appeal.answer_due_at)
         if appeal.care_broker_id and appeal.care_broker_id != getattr(actor, "pk", None):
             notices += _user_notices(
                 [appeal.care_broker],

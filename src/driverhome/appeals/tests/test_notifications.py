@@ -139,3 +139,19 @@ def test_the_sweep_sends_what_a_lost_job_left_queued(personas):
     resend_stuck.call_local()
     row.refresh_from_db()
     assert row.status == "sent" and row.attempts == 1
+
+
+def test_the_receipt_names_the_answer_deadline_the_driver_sees_on_the_request(personas):
+    """The receipt says "we will answer by": the answer's deadline, which the request page
+    shows, not the first stage's (acceptance by the unit), which comes earlier."""
+    from django.utils import formats, timezone
+
+    from driverhome.appeals.tests.factories import file
+
+    appeal = file(personas["site_staff"], reporter_phone="13905741234")
+    assert appeal.due_at < appeal.answer_due_at
+    sms = Notification.objects.get(template="appeal.received", channel="sms")
+    expected = formats.date_format(
+        timezone.localtime(appeal.answer_due_at), "SHORT_DATETIME_FORMAT"
+    )
+    assert expected in sms.text and appeal.tracking_no in sms.text
