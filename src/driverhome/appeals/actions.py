@@ -162,18 +162,21 @@ def _limit(appeal: Appeal) -> deadlines.Limit:
     return deadlines.limit_for(appeal.appeal_type, appeal.category)
 
 
-def _context(appeal: Appeal, due_at=None, **extra) -> dict:
-    """What the message templates name; ``due`` is the current stage's deadline unless
-    ``due_at`` says which."""
+def _context(appeal: Appeal, **extra) -> dict:
+    """What the message templates name: ``due`` is the current stage's deadline,
+    ``answer_due`` the answer's."""
     from django.utils import formats
 
-    due = due_at or appeal.due_at
+    def when(moment):
+        if not moment:
+            return "—"
+        return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
     context = {
         "tracking_no": appeal.tracking_no,
         "category": appeal.category.name,
-        "due": formats.date_format(timezone.localtime(due), "SHORT_DATETIME_FORMAT")
-        if due
-        else "—",
+        "due": when(appeal.due_at),
+        "answer_due": when(appeal.answer_due_at),
         "unit": appeal.handling_unit.name if appeal.handling_unit_id else "—",
     }
     context.update(extra)
@@ -455,8 +458,7 @@ def file_appeal(
             changes={"channel": channel, "category": category.code, "type": appeal_type},
             organisation=organisation,
         )
-        # "We will answer by": the answer's deadline, not the first stage's (acceptance).
-        notices = _driver_notices(appeal, "appeal.received", due_at=appeal.answer_due_at)
+        notices = _driver_notices(appeal, "appeal.received")
         if appeal.care_broker_id and appeal.care_broker_id != getattr(actor, "pk", None):
             notices += _user_notices(
                 [appeal.care_broker],

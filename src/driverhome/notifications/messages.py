@@ -10,7 +10,7 @@ from driverhome.core.errors import DomainError
 TEMPLATES = {
     "appeal.received": _(
         "Your request %(tracking_no)s (%(category)s) has been received. "
-        "We will answer by %(due)s. Follow it under “My requests”."
+        "We will answer by %(answer_due)s. Follow it under “My requests”."
     ),
     "appeal.dispatched": _(
         "New request %(tracking_no)s (%(category)s) for your unit. Please accept it by %(due)s."
