@@ -23,6 +23,8 @@ expression, or a database that cannot return the new key from the INSERT.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connections, router
 from django.db.models import Model, signals
 from django.db.models.sql import InsertQuery
@@ -30,6 +32,7 @@ from django.db.models.sql import InsertQuery
 _statements: dict[tuple[type, str], str] = {}
 
 
+@cache
 def _plain_save(model: type) -> bool:
     from driverhome.accounts.models import AppendOnly
 
@@ -37,18 +40,21 @@ def _plain_save(model: type) -> bool:
     return owner in (Model, AppendOnly)
 
 
-def _short_path_allowed(obj: Model, connection) -> bool:
-    model = type(obj)
+@cache
+def _fields(model: type) -> tuple | None:
+    """The columns ``save()`` inserts for a new row of ``model``, or ``None`` when the
+    model's shape rules the short path out (own save, inheritance, a key the INSERT
+    does not return). Worked out once per model: it does not change while running."""
     meta = model._meta
-    return (
-        not meta.parents
-        and meta.auto_field is not None
-        and obj.pk is None
-        and list(meta.db_returning_fields) == [meta.pk]
-        and connection.features.can_return_columns_from_insert
-        and not signals.pre_save.has_listeners(model)
-        and not signals.post_save.has_listeners(model)
-        and _plain_save(model)
+    if (
+        meta.parents
+        or meta.auto_field is None
+        or list(meta.db_returning_fields) != [meta.pk]
+        or not _plain_save(model)
+    ):
+        return None
+    return tuple(
+        f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated
     )
 
 
@@ -57,20 +63,26 @@ def insert(obj: Model, *, using: str | None = None) -> Model:
     model = type(obj)
     using = using or router.db_for_write(model, instance=obj)
     connection = connections[using]
-    if not _short_path_allowed(obj, connection):
+    fields = _fields(model)
+    if (
+        fields is None
+        or obj.pk is not None
+        or not connection.features.can_return_columns_from_insert
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+    ):
         obj.save(using=using, force_insert=True)
         return obj
     # As save() does: a related row saved after it was assigned gives its key now, an
     # unsaved one is refused.
     obj._prepare_related_fields_for_save(operation_name="save")
     meta = model._meta
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
     key = (model, using)
     statement = _statements.get(key)
     if statement is None:
         # Built (and the row's defaults filled) by Django's compiler, the first time only.
         query = InsertQuery(model)
-        query.insert_values(fields, [obj])
+        query.insert_values(list(fields), [obj])
         compiler = query.get_compiler(using=using)
         compiler.returning_fields = [meta.pk]
         [(statement, _params)] = compiler.as_sql()

@@ -115,10 +115,10 @@ def drivers_served(scope_path=None, start=None, end=None) -> int:
     province's ten million records), while hashing a million distinct ids spilled to disk
     in many partitions and ran for more than ten minutes with the default ``work_mem``.
     """
+    from driverhome.drivers.models import Driver
+
     records = _records(None, start, end).filter(driver=OuterRef("pk"))
-    drivers = _in_scope(
-        ServiceRecord.driver.field.related_model.objects.all(), "organisation", scope_path
-    )
+    drivers = _in_scope(Driver.objects.all(), "organisation", scope_path)
     return drivers.filter(Exists(records)).count()
 
 
