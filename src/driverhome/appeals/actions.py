@@ -164,19 +164,13 @@ def _limit(appeal: Appeal) -> deadlines.Limit:
 
 def _context(appeal: Appeal, **extra) -> dict:
     """What the message templates name: ``due`` is the current stage's deadline,
-    ``answer_due`` the answer's."""
-    from django.utils import formats
-
-    def when(moment):
-        if not moment:
-            return "—"
-        return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
-
+    ``answer_due`` the answer's. Times and the category stay objects: ``render`` writes
+    them in the recipient's language."""
     context = {
         "tracking_no": appeal.tracking_no,
-        "category": appeal.category.name,
-        "due": when(appeal.due_at),
-        "answer_due": when(appeal.answer_due_at),
+        "category": appeal.category,
+        "due": appeal.due_at or "—",
+        "answer_due": appeal.answer_due_at or "—",
         "unit": appeal.handling_unit.name if appeal.handling_unit_id else "—",
     }
     context.update(extra)

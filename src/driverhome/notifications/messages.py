@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils import translation
+from datetime import date, datetime
+
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from driverhome.core.errors import DomainError
@@ -55,10 +57,22 @@ TEMPLATES = {
 
 
 def render(template: str, context: dict, language: str) -> str:
+    """The message in ``language``: the recipient's, whatever language the sender works in."""
     try:
         text = TEMPLATES[template]
     except KeyError:
         raise DomainError(f"Unknown message template {template!r}.", code="bad_template") from None
     with translation.override(language or "zh-hans"):
-        values = {key: str(value) for key, value in context.items()}
+        values = {key: _as_text(value) for key, value in context.items()}
         return str(text) % values
+
+
+def _as_text(value) -> str:
+    """A context value in the language being rendered: dates and times in its format,
+    anything else through ``str`` (lazy texts and objects whose name follows the language)."""
+    if isinstance(value, datetime):
+        moment = timezone.localtime(value) if timezone.is_aware(value) else value
+        return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+    if isinstance(value, date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return str(value)

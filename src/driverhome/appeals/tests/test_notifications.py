@@ -155,3 +155,27 @@ def test_the_receipt_names_the_answer_deadline_the_driver_sees_on_the_request(pe
         timezone.localtime(appeal.answer_due_at), "SHORT_DATETIME_FORMAT"
     )
     assert expected in sms.text and appeal.tracking_no in sms.text
+
+
+def test_a_message_is_written_wholly_in_the_recipients_language(personas, orgs):
+    """Staff working in English file for a driver whose phone reads Chinese: the receipt's
+    date and category are in Chinese like its text; an English reader gets them in English."""
+    from django.utils import translation
+
+    from driverhome.appeals.tests.factories import driver_for, file
+
+    driver = driver_for(personas["driver"], orgs["xiapu"])
+    with translation.override("en"):
+        appeal = file(personas["site_staff"], driver=driver, channel="phone")
+    sms = Notification.objects.get(template="appeal.received", channel="sms")
+    assert sms.language == "zh-hans"
+    assert appeal.category.name in sms.text and "年" in sms.text  # 2026年…月…日
+    assert "a.m." not in sms.text and "p.m." not in sms.text
+
+    personas["driver"].preferred_language = "en"
+    personas["driver"].save()
+    with translation.override("zh-hans"):
+        file(personas["site_staff"], driver=driver, channel="phone")
+    english = Notification.objects.filter(template="appeal.received", channel="sms").latest("pk")
+    assert english.language == "en" and english.text.startswith("Your request")
+    assert appeal.category.name_en in english.text and "年" not in english.text
