@@ -144,6 +144,7 @@ def http_load(
     duration: float = 30.0,
     expect: Iterable[int] = (200, 201),
     headers: dict | None = None,
+    per_connection: int = 1,
 ) -> LoadStats:
     """Send at most ``total`` requests within ``duration`` seconds with ``concurrency`` clients.
 
@@ -151,7 +152,9 @@ def http_load(
     function ``i -> (method, path, kwargs)``; kwargs as httpx takes them
     (``json=``, ``data=``, ``headers=``, ``params=``). Only 127.0.0.1 is allowed.
     The requests go out through :mod:`bench.loadclient`, whose CPU cost per request is a
-    small fraction of httpx's: the server measured keeps the machine's cores.
+    small fraction of httpx's: the server measured keeps the machine's cores. Each client
+    opens a new connection every ``per_connection`` requests (every request by default,
+    as phones do; see ``run_load`` for why).
     """
     from bench.loadclient import run_load
 
@@ -175,6 +178,7 @@ def http_load(
         duration=duration,
         expected=set(expect),
         headers=headers,
+        per_connection=per_connection,
     )
     ms = [x * 1000 for x in latencies]
     return LoadStats(

@@ -37,7 +37,14 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def do_GET(self):
-        Handler.seen.append({"method": "GET", "path": self.path, "headers": dict(self.headers)})
+        Handler.seen.append(
+            {
+                "method": "GET",
+                "path": self.path,
+                "headers": dict(self.headers),
+                "peer": self.client_address,
+            }
+        )
         if self.path.startswith("/chunked"):
             self._answer(200, b"hello chunks", chunked=True)
         elif self.path.startswith("/close"):
@@ -127,3 +134,23 @@ def test_the_load_stops_at_its_total_and_sends_the_base_headers(server):
     )
     assert len(latencies) == 5 and errors == []
     assert all(s["headers"]["Authorization"] == "Bearer abc" for s in Handler.seen)
+
+
+def test_each_request_gets_its_own_connection_unless_told_otherwise(server):
+    def make(i):
+        return ("GET", "/chunked", {})
+
+    latencies, errors, _seconds = run_load(
+        server, make, total=12, concurrency=2, duration=20, expected={200}
+    )
+    assert len(latencies) == 12 and errors == []
+    assert len({s["peer"] for s in Handler.seen}) == 12
+    assert all(s["headers"]["Connection"] == "close" for s in Handler.seen)
+
+    Handler.seen = []
+    latencies, errors, _seconds = run_load(
+        server, make, total=12, concurrency=1, duration=20, expected={200}, per_connection=6
+    )
+    assert len(latencies) == 12 and errors == []
+    assert len({s["peer"] for s in Handler.seen}) == 2
+    assert sum(s["headers"].get("Connection") == "close" for s in Handler.seen) == 2
