@@ -2,19 +2,11 @@
 
 import multiprocessing
 import os
-import sys
 
 bind = os.environ.get("DRIVERHOME_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("DRIVERHOME_THREADS", "2"))
 worker_class = "gthread"
-# A worker's threads share one interpreter lock, which Python hands over every 5 ms by
-# default. A thread holding the database's write lock (SQLite: one writer at a time) then
-# waits up to that long for a sibling parsing the next request, and every other writer waits
-# behind it: under load, intake fell into runs at two thirds of its rate. Handing the lock
-# over every 0.5 ms keeps the write lock held for the writes alone (bench: 337-386 intakes/s
-# against 225-367). Forked workers inherit the setting.
-sys.setswitchinterval(float(os.environ.get("DRIVERHOME_SWITCH_INTERVAL", "0.0005")))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
