@@ -157,6 +157,47 @@ def test_importer_hostile_rows(orgs, table, encoding):
             assert row, "a rejected row without its reason"
 
 
+sheet_cells = st.lists(
+    st.tuples(st.integers(0, 400), st.integers(0, 260), cells),
+    max_size=12,
+)
+
+
+def _sheet(header: bool, placed, far: bool, merged: bool) -> bytes:
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": True})
+    sheet = book.add_worksheet()
+    if header:
+        sheet.write_row(0, 0, HEADER.split(","))
+    for row, column, value in placed:
+        sheet.write_string(row + 1, column, value.replace("\x00", ""))
+    if merged:
+        sheet.merge_range(1, 0, 3, 1, "合并")
+    if far:  # the reader would allocate the whole rectangle up to here
+        sheet.write(1_048_575, 16_383, "x")
+    book.close()
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+@settings(FUZZ_SETTINGS, max_examples=EXAMPLES * 3)
+@given(
+    header=st.booleans(),
+    placed=sheet_cells,
+    far=st.booleans(),
+    merged=st.booleans(),
+    name=st.sampled_from(["roster.xlsx", "roster.csv", "roster"]),
+)
+def test_importer_random_sheets(orgs, header, placed, far, merged, name):
+    """Random workbooks: cells anywhere (beyond the column limit too), merged ranges, a far
+    cell, formulas: a refusal with a reason or per-row results, never a crash."""
+    _import(_sheet(header, placed, far, merged), name, orgs["xiapu"])
+
+
 @pytest.fixture
 def open311_key(orgs):
     models = pytest.importorskip("driverhome.appeals.models")

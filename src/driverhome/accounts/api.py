@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from driverhome.core.pagination import paginate
+from driverhome.core.validation import WriteSchema
 
 from . import actions
 from .access import require_roles, require_staff
@@ -34,7 +35,9 @@ class MeOut(Schema):
     organisation: OrganisationOut | None
 
 
-class TokenIn(Schema):
+class TokenIn(WriteSchema):
+    rules_model = ApiToken
+
     name: str
 
 

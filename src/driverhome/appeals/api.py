@@ -15,15 +15,19 @@ from driverhome.accounts.scoping import get_for_user
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.ratelimit import check_rate
+from driverhome.core.validation import WriteSchema
 
 from . import actions, figures, operations, similar
 from .catalogue import active_leaf
-from .models import Appeal, Category
+from .models import Appeal, Category, ReturnVisit, Supervision
 
 router = Router()
 
 
-class AppealIn(Schema):
+class AppealIn(WriteSchema):
+    rules_model = Appeal
+    rules_map = {"type": "appeal_type"}
+
     category: str
     description: str
     type: str | None = None
@@ -67,7 +71,15 @@ class AppealPage(Schema):
     next_cursor: str | None
 
 
-class ActionIn(Schema):
+class ActionIn(WriteSchema):
+    rules_model = Appeal
+    rules_map = {
+        "note": (Supervision, "note"),
+        "text": "answer",
+        "resolved": (ReturnVisit, "resolved"),
+        "comment": (ReturnVisit, "comment"),
+    }
+
     version: int | None = None
     unit: str | None = None
     note: str | None = None

@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from driverhome.core.validation import RulesFormMixin
+
 from .catalogue import active_leaf
-from .models import Appeal, AppealType, Category
+from .models import Appeal, AppealType, Category, ReturnVisit
 
 STAFF_CHANNELS = [
     (Appeal.Channel.PHONE, Appeal.Channel.PHONE.label),
@@ -60,7 +62,10 @@ class PhotosField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class _IntakeBase(forms.Form):
+class _IntakeBase(RulesFormMixin, forms.Form):
+    rules_model = Appeal
+    rules_map = {"idempotency_key": None, "driver_lookup": None}
+
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
     category = forms.ChoiceField(label=_("What is it about?"))
     description = forms.CharField(
@@ -182,7 +187,9 @@ class StatusLookupForm(forms.Form):
     )
 
 
-class RatingForm(forms.Form):
+class RatingForm(RulesFormMixin, forms.Form):
+    rules_model = ReturnVisit
+
     resolved = forms.ChoiceField(
         label=_("Was it resolved?"),
         choices=[

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from driverhome.accounts.models import Organisation
+from driverhome.core import validation
 from driverhome.core.errors import DomainError, RateLimited
 from driverhome.core.ratelimit import check_rate
 
@@ -362,8 +363,6 @@ def _create(request, fmt):
             400, "A location is required: lat and long, address_string or address_id."
         )
     description = _param(request, "description") or ""
-    if len(description) > 4000:
-        raise Open311Error(400, "description is longer than 4,000 characters.")
     appeal_type = _param(request, "attribute[type]")
     if appeal_type and appeal_type not in AppealType.values:
         raise Open311Error(400, "attribute[type] is not one of the listed values.")
@@ -371,18 +370,31 @@ def _create(request, fmt):
     media = _param(request, "media_url")
     if media:
         description = f"{description}\n{media}".strip()
+    # The fields' own rules (core/validation.py), as the API and the pages apply them.
+    checked = {}
+    for param, field, value in (
+        ("description", "description", description or category.name),
+        ("address_string", "address", address),
+        ("first_name/last_name", "reporter_name", name),
+        ("phone", "reporter_phone", _param(request, "phone") or ""),
+        ("email", "reporter_email", _param(request, "email") or ""),
+    ):
+        try:
+            checked[field] = validation.check(Appeal, field, value)
+        except validation.FieldInvalid as exc:
+            raise Open311Error(400, f"{param}: {exc.message}") from None
     try:
         appeal = actions.file_appeal(
             actor=None,
             channel=Appeal.Channel.OPEN311,
             category=category,
             appeal_type=appeal_type,
-            description=description or category.name,
+            description=checked["description"],
             location=location,
-            address=address,
-            reporter_name=name,
-            reporter_phone=_param(request, "phone") or "",
-            reporter_email=_param(request, "email") or "",
+            address=checked["address"],
+            reporter_name=checked["reporter_name"],
+            reporter_phone=checked["reporter_phone"],
+            reporter_email=checked["reporter_email"],
             open311_key=key,
             organisation=key.organisation,
         )

@@ -78,4 +78,6 @@ def unauthorised(request, exc):
 
 @api.exception_handler(ValidationError)
 def invalid(request, exc):
-    return _error(request, 422, "invalid", str(errors.INVALID_REQUEST), errors=exc.errors)
+    # 400 like every other refusal of bad input; ``errors`` names each field (``loc``), the
+    # reason (``msg``), a stable ``type`` and, for a length, the limit (``ctx``).
+    return _error(request, 400, "invalid", str(errors.INVALID_REQUEST), errors=exc.errors)

@@ -279,6 +279,12 @@ if STORAGE_BACKEND:
     STORAGES["default"] = {"BACKEND": STORAGE_BACKEND, "OPTIONS": {}}
 MEDIA_ROOT = DATA_DIR / "uploads"  # outside the web root; served by permission-checked views
 UPLOAD_MAX_BYTES = env_int("DRIVERHOME_UPLOAD_MAX_BYTES", 8 * 1024 * 1024, min_value=1024)
+# Roster imports (drivers/importer.py): the largest file, the memory of the process that
+# reads a spreadsheet, how long an upload is kept, when a running job counts as gone.
+IMPORT_MAX_BYTES = env_int("DRIVERHOME_IMPORT_MAX_BYTES", 50 * 1024 * 1024, min_value=1024)
+IMPORT_READ_MAX_MB = env_int("DRIVERHOME_IMPORT_READ_MAX_MB", 1024, min_value=256)
+IMPORT_UPLOAD_RETENTION_HOURS = env_int("DRIVERHOME_IMPORT_UPLOAD_RETENTION_HOURS", 24, min_value=1)
+IMPORT_STALE_SECONDS = env_int("DRIVERHOME_IMPORT_STALE_SECONDS", 300, min_value=60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 

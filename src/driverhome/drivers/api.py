@@ -14,6 +14,7 @@ from driverhome.accounts.models import Organisation, User
 from driverhome.accounts.scoping import get_for_user
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
+from driverhome.core.validation import Rule, WriteSchema
 
 from . import actions
 from .access import APARTMENT_ROLES, FILE_ROLES, may_reveal
@@ -61,7 +62,9 @@ class DriverPage(Schema):
     next_cursor: str | None
 
 
-class DriverIn(Schema):
+class DriverIn(WriteSchema):
+    rules_model = Driver
+
     name: str
     id_number: str
     phone: str
@@ -73,7 +76,9 @@ class DriverIn(Schema):
     tags: list[str] = []
 
 
-class DriverPatch(Schema):
+class DriverPatch(WriteSchema):
+    rules_model = Driver
+
     name: str | None = None
     phone: str | None = None
     residence_type: str | None = None
@@ -87,7 +92,9 @@ class DriverPatch(Schema):
     tags: list[str] | None = None
 
 
-class RevealIn(Schema):
+class RevealIn(WriteSchema):
+    rules_map = {"reason": Rule(max_length=500, required=True)}
+
     field: str
     reason: str
 
@@ -109,7 +116,9 @@ class FamilyOut(Schema):
     employment: str
 
 
-class FamilyIn(Schema):
+class FamilyIn(WriteSchema):
+    rules_model = FamilyMember
+
     relation: str
     name: str
     birth_date: date | None = None
@@ -128,7 +137,9 @@ class VehicleOut(Schema):
     new_energy: bool
 
 
-class VehicleIn(Schema):
+class VehicleIn(WriteSchema):
+    rules_model = Vehicle
+
     plate: str
     truck_type: str = "tractor"
     ownership: str = "company"
@@ -166,12 +177,12 @@ class ApartmentPage(Schema):
     next_cursor: str | None
 
 
-class AllocateIn(Schema):
+class AllocateIn(WriteSchema):
     driver: str
     started_on: date | None = None
 
 
-class TransferIn(Schema):
+class TransferIn(WriteSchema):
     apartment: UUID
 
 

@@ -4,17 +4,24 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from driverhome.accounts.models import Organisation, Role, User
+from driverhome.accounts.models import AccessLog, Organisation, Role, User
+from driverhome.core.validation import RulesFormMixin
 
 from .models import (
+    Allocation,
+    Apartment,
     Consent,
+    CorrectionRequest,
+    Driver,
     FamilyMember,
     LicenceClass,
+    Note,
     PartyMembership,
     ResidenceType,
     SocialInsurance,
     Tag,
     Vehicle,
+    WaitingListEntry,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -42,7 +49,9 @@ def companies():
     ).order_by("name")
 
 
-class DriverForm(forms.Form):
+class DriverForm(RulesFormMixin, forms.Form):
+    rules_model = Driver
+
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     id_number = forms.CharField(
         label=_("ID number"),
@@ -98,7 +107,7 @@ class DriverForm(forms.Form):
             self.fields["phone"].help_text = ""
 
 
-class FamilyForm(forms.ModelForm):
+class FamilyForm(RulesFormMixin, forms.ModelForm):
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
 
     class Meta:
@@ -118,13 +127,17 @@ class FamilyForm(forms.ModelForm):
         widgets = {"birth_date": DATE}
 
 
-class VehicleForm(forms.Form):
+class VehicleForm(RulesFormMixin, forms.Form):
+    rules_model = Vehicle
+
     plate = forms.CharField(label=_("Plate"), max_length=12)
     truck_type = forms.ChoiceField(label=_("Truck type"), choices=Vehicle.TruckType.choices)
     ownership = forms.ChoiceField(label=_("Ownership"), choices=Vehicle.Ownership.choices)
 
 
-class NoteForm(forms.Form):
+class NoteForm(RulesFormMixin, forms.Form):
+    rules_model = Note
+
     text = forms.CharField(
         label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -147,11 +160,15 @@ class ImportForm(forms.Form):
             self.fields["organisation"].initial = user.organisation_id
 
 
-class RevealForm(forms.Form):
+class RevealForm(RulesFormMixin, forms.Form):
+    rules_map = {"reason": (AccessLog, "reason")}
+
     reason = forms.CharField(label=_("Why do you need the full value?"), max_length=200)
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(RulesFormMixin, forms.Form):
+    rules_model = Driver
+
     name = forms.CharField(label=_("Your name"), max_length=60)
     phone = forms.CharField(label=_("Mobile number"), max_length=20)
     id_number = forms.CharField(label=_("ID number"), max_length=18)
@@ -186,7 +203,9 @@ class RegisterForm(forms.Form):
         ]
 
 
-class SelfEditForm(forms.Form):
+class SelfEditForm(RulesFormMixin, forms.Form):
+    rules_model = Driver
+
     hometown = forms.CharField(label=_("Hometown"), max_length=60, required=False)
     household_registration = forms.CharField(
         label=_("Household registration"), max_length=120, required=False
@@ -194,7 +213,10 @@ class SelfEditForm(forms.Form):
     residence_type = forms.ChoiceField(label=_("Residence"), choices=ResidenceType.choices)
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(RulesFormMixin, forms.Form):
+    rules_model = CorrectionRequest
+    rules_map = {"new_value": None}
+
     FIELDS = [
         ("name", pgettext_lazy("person", "Name")),
         ("id_number", _("ID number")),
@@ -222,12 +244,16 @@ class AllocateForm(forms.Form):
     started_on = forms.DateField(label=_("Moves in on"), required=False, widget=DATE)
 
 
-class VacateForm(forms.Form):
+class VacateForm(RulesFormMixin, forms.Form):
+    rules_map = {"reason": (Allocation, "end_reason")}
+
     reason = forms.CharField(label=_("Reason"), max_length=120, required=False)
 
 
-class TransferForm(forms.Form):
+class TransferForm(RulesFormMixin, forms.Form):
     """Move a household to another apartment: building and apartment number."""
+
+    rules_model = Apartment
 
     building = forms.ModelChoiceField(
         label=_("Building"), queryset=None, to_field_name="code", empty_label=None
@@ -239,7 +265,10 @@ class TransferForm(forms.Form):
         self.fields["building"].queryset = buildings
 
 
-class WaitingForm(forms.Form):
+class WaitingForm(RulesFormMixin, forms.Form):
+    rules_model = WaitingListEntry
+    rules_map = {"driver": None}
+
     driver = forms.CharField(
         label=_("Driver"), max_length=40, help_text=_("Mobile number, plate or ID number.")
     )

@@ -26,7 +26,12 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import os
+import socket
+import time
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -39,12 +44,21 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from driverhome.accounts import audit
 from driverhome.accounts.models import Organisation
-from driverhome.core import idnumber, phone, pii, plates
+from driverhome.core import idnumber, phone, pii, plates, validation
 
 from .models import Driver, EmploymentHistory, ImportJob, LicenceClass, ResidenceType, Vehicle
 from .search import name_keys
 
 BATCH = 5000
+# What a roster may be: far above a district's tens of thousands of drivers, far below what
+# would exhaust a worker's memory. Larger rosters are split into several files.
+MAX_ROWS = 300_000
+MAX_COLUMNS = 200
+# A zip (.xlsx, .ods): members, unpacked size in all, unpacked size per packed byte.
+ZIP_MAX_MEMBERS = 1_000
+ZIP_MAX_UNPACKED = 512 * 1024 * 1024
+ZIP_MAX_RATIO = 200
+READ_CPU_SECONDS = 120
 # SQLite allows 32,766 variables per statement (older builds 999): keep IN lists short.
 IN_CHUNK = 500
 
@@ -116,6 +130,22 @@ class ImportResult:
 # --- reading ---------------------------------------------------------------------------------
 
 
+def _unreadable() -> ImportFileError:
+    return ImportFileError(
+        _("The file could not be read as a spreadsheet. Save it as .xlsx or CSV and try again.")
+    )
+
+
+def _too_large() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "The sheet is too large: at most %(rows)s rows and %(columns)s columns. "
+            "Split the roster into several files."
+        )
+        % {"rows": f"{MAX_ROWS:,}", "columns": MAX_COLUMNS}
+    )
+
+
 def _decode_text(data: bytes) -> str:
     if b"\x00" in data[:4096]:
         raise ImportFileError(_("The file is not a spreadsheet (.xlsx) or a CSV file."))
@@ -127,31 +157,143 @@ def _decode_text(data: bytes) -> str:
     raise ImportFileError(_("The file is not a spreadsheet (.xlsx) or a CSV file."))
 
 
-def read_table(data: bytes, filename: str = "") -> list[list]:
-    """All rows of the first sheet (or the CSV) as lists of cell values, header first."""
-    suffix = Path(filename).suffix.lower()
-    is_zip = data[:4] == b"PK\x03\x04"
-    is_ole = data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    if is_zip or is_ole or suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        from python_calamine import CalamineWorkbook
+def _check_zip(data: bytes) -> None:
+    """Refuse a zip (.xlsx, .ods) that unpacks to far more than it weighs (a zip bomb).
 
-        try:
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            sheet = workbook.get_sheet_by_index(0)
-            rows = sheet.to_python(skip_empty_area=False)
-        except Exception:  # noqa: BLE001 - calamine raises several types for a broken file
+    Every member is read through, so a member that unpacks beyond the size its header
+    declares fails its checksum here, before the spreadsheet reader sees it."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+        if len(members) > ZIP_MAX_MEMBERS:
+            raise _unreadable()
+        declared = sum(m.file_size for m in members)
+        if declared > ZIP_MAX_UNPACKED or declared > ZIP_MAX_RATIO * max(len(data), 1):
             raise ImportFileError(
-                _(
-                    "The file could not be read as a spreadsheet. Save it as .xlsx or CSV and try again."
-                )
-            ) from None
-        return rows
+                _("The file unpacks to far more data than a roster holds; it is refused.")
+            )
+        for member in members:
+            with archive.open(member) as stream:
+                while stream.read(1 << 20):
+                    pass
+    except ImportFileError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ):
+        raise _unreadable() from None
+
+
+# Run in a child process with capped memory and CPU: the spreadsheet reader allocates
+# the sheet's whole rectangle at once (a 5 KB file with one far cell asks for 500 GB
+# and aborts the process), so a hostile file must not be read by the web or job worker.
+_READER = """
+import io, pickle, resource, sys
+memory, cpu, rows_max, columns_max = (int(v) for v in sys.argv[1:5])
+resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+from python_calamine import CalamineWorkbook
+data = sys.stdin.buffer.read()
+try:
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    if sheet.height > rows_max or sheet.width > columns_max:
+        answer = ("too_large", None)
+    else:
+        answer = ("rows", sheet.to_python(skip_empty_area=False))
+except Exception as exc:
+    answer = ("unreadable", type(exc).__name__)
+sys.stdout.buffer.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+"""
+
+
+def _read_spreadsheet(data: bytes) -> list[list]:
+    import pickle
+    import subprocess
+    import sys
+
+    command = [
+        sys.executable,
+        "-I",  # isolated: no user site, no environment, no current directory on the path
+        "-c",
+        _READER,
+        str(settings.IMPORT_READ_MAX_MB * 1024 * 1024),
+        str(READ_CPU_SECONDS),
+        str(MAX_ROWS + 1),
+        str(MAX_COLUMNS),
+    ]
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and code, the file on stdin
+            command, input=data, capture_output=True, timeout=READ_CPU_SECONDS * 2, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise _too_large() from None
+    if done.returncode != 0 or not done.stdout:
+        # Killed by its memory or CPU limit: a sheet too large (or too strange) to read.
+        logging.getLogger(__name__).warning(
+            "spreadsheet reader stopped (exit %s): %s", done.returncode, done.stderr[-300:]
+        )
+        raise _too_large()
+    kind, value = pickle.loads(done.stdout)  # noqa: S301 - written by our own child process
+    if kind == "too_large":
+        raise _too_large()
+    if kind != "rows":
+        raise _unreadable()
+    return value
+
+
+def _read_csv(data: bytes) -> list[list]:
     text = _decode_text(data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    table = []
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        for row in reader:
+            if len(row) > MAX_COLUMNS or len(table) > MAX_ROWS:
+                raise _too_large()
+            table.append(row)
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ImportFileError(
+                _("Line %(line)s has a cell longer than %(limit)s characters.")
+                % {"line": reader.line_num, "limit": f"{csv.field_size_limit():,}"}
+            ) from None
+        raise ImportFileError(
+            _("The CSV file is damaged near line %(line)s (check its quotes).")
+            % {"line": reader.line_num}
+        ) from None
+    return table
+
+
+def read_table(data: bytes, filename: str = "") -> list[list]:
+    """All rows of the first sheet (or the CSV) as lists of cell values, header first.
+
+    Raises :class:`ImportFileError` with a clear reason for any file it cannot read:
+    not a spreadsheet, damaged, a zip bomb, more than ``MAX_ROWS`` rows or
+    ``MAX_COLUMNS`` columns, a CSV with broken quoting or a cell beyond the CSV limit."""
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise ImportFileError(
+            _("The file is too large: at most %(mb)s MB.")
+            % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+        )
+    suffix = Path(filename).suffix.lower()
+    is_zip = data[:4] == b"PK\x03\x04"
+    is_ole = data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    if is_zip or is_ole or suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        if is_zip:
+            _check_zip(data)
+        elif not is_ole:
+            raise _unreadable()
+        return _read_spreadsheet(data)
+    return _read_csv(data)
 
 
 def map_headers(header: list) -> dict[str, int]:
@@ -246,6 +388,9 @@ def validate_rows(table: list[list], mapping: dict[str, int], result: ImportResu
     width = max(mapping.values()) + 1
     lookup_hash = _hasher()
     reject = result.rows.append
+    # The fields' own rules (core/validation.py): the same limits as the forms and the API.
+    name_rule = validation.rule_for(Driver, "name")
+    hometown_rule = validation.rule_for(Driver, "hometown")
     for offset, raw in enumerate(table[1:]):
         number = offset + 2  # spreadsheet row number: the header is row 1
         if len(raw) < width:
@@ -258,8 +403,16 @@ def validate_rows(table: list[list], mapping: dict[str, int], result: ImportResu
         name = cells["name"]
         if not name:
             errors.append((label["name"], _("A name is required.")))
-        elif len(name) > 60:
-            errors.append((label["name"], _("The name is longer than 60 characters.")))
+        else:
+            try:
+                name = name_rule.clean(name)
+            except validation.FieldInvalid as exc:
+                errors.append((label["name"], exc.message))
+        hometown = cells.get("hometown", "")
+        try:
+            hometown = hometown_rule.clean(hometown)
+        except validation.FieldInvalid as exc:
+            errors.append((label["hometown"], exc.message))
         parsed = None
         if not cells["id_number"]:
             errors.append((label["id_number"], _("An ID number is required.")))
@@ -360,7 +513,7 @@ def validate_rows(table: list[list], mapping: dict[str, int], result: ImportResu
                 new_energy=new_energy,
                 employer_id=employer_id,
                 residence=residence,
-                hometown=cells.get("hometown", "")[:60],
+                hometown=hometown,
                 licence_class=licence,
             )
         )
@@ -760,41 +913,63 @@ def run_import(
             progress(total, total)
         return result
     now, today = timezone.now(), timezone.localdate()
-    done = 0
-    work = [("c", r) for r in create] + [("u", r) for r in update]
-    for batch in _chunks(work, BATCH):
-        with transaction.atomic():
-            _write_batch(
-                [r for kind, r in batch if kind == "c"],
-                [r for kind, r in batch if kind == "u"],
-                organisation,
-                now,
-                today,
-            )
-            done += len(batch)
-            if job is not None:
-                ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
-        if progress:
-            progress(done, total)
-    with transaction.atomic():
+
+    def record(action: str, changes: dict) -> None:
         audit.record(
             actor,
-            "driver.import",
+            action,
             job,
             object_type="drivers.importjob" if job is None else None,
             object_id=filename[:64] if job is None else None,
             organisation=organisation,
-            changes={
+            changes=changes,
+            note=filename[:200],
+        )
+
+    done = 0
+    work = [("c", r) for r in create] + [("u", r) for r in update]
+    for batch in _chunks(work, BATCH):
+        created = [r for kind, r in batch if kind == "c"]
+        updated = [r for kind, r in batch if kind == "u"]
+        with transaction.atomic():
+            _write_batch(created, updated, organisation, now, today)
+            # The batch's own audit row commits with it: rows written before a crash are
+            # accounted for even though the run's summary row below is never written.
+            record(
+                "driver.import.batch",
+                {
+                    "rows": [done, done + len(batch)],
+                    "created": [None, len(created)],
+                    "updated": [None, len(updated)],
+                },
+            )
+            done += len(batch)
+            if job is not None:
+                ImportJob.objects.filter(pk=job.pk).update(
+                    processed_rows=done, heartbeat_at=timezone.now()
+                )
+        if progress:
+            progress(done, total)
+    with transaction.atomic():
+        record(
+            "driver.import",
+            {
                 "created": [None, result.created],
                 "updated": [None, result.updated],
                 "rejected": [None, result.rejected],
             },
-            note=filename[:200],
         )
     return result
 
 
-# --- the page's background job ------------------------------------------------------------------
+# --- the background job -------------------------------------------------------------------------
+#
+# pending --(a consumer claims it)--> running --> done | failed
+# A job runs in the job queue's consumer (drivers/tasks.py), never in a web worker. The
+# claim is a conditional UPDATE, so a job delivered twice runs once. While it runs, its
+# process renews ``heartbeat_at`` (each committed batch, and a timer for the long reading
+# and checking phases). ``recover_jobs`` (when the consumer starts, and every few minutes)
+# fails a running job whose process is gone and queues again a pending job the queue lost.
 
 
 def _job_dir() -> Path:
@@ -803,51 +978,124 @@ def _job_dir() -> Path:
     return path
 
 
-def start_job(job: ImportJob, data: bytes) -> None:
-    """Keep the upload encrypted on disk and run the import now (tests) or in a thread."""
-    path = _job_dir() / f"{job.public_id}.bin"
-    path.write_bytes(pii.fernet().encrypt(data))
-    if settings.JOBS_IMMEDIATE:
-        execute_job(job.pk)
-        return
-    import threading
+def _upload_path(job: ImportJob) -> Path:
+    return _job_dir() / f"{job.public_id}.bin"
 
-    def work():
+
+_PROCESS_STARTED = str(int(time.time()))
+
+
+def worker_label() -> str:
+    """This process: ``host:pid:start``; the start tells a reused pid from the original."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{_PROCESS_STARTED}"
+
+
+def _process_gone(worker: str) -> bool:
+    """True when ``worker`` names a process of this host that no longer runs."""
+    host, _sep, rest = worker.partition(":")
+    pid, _sep, started = rest.partition(":")
+    if host != socket.gethostname()[:80] or not pid.isdigit():
+        return False  # another host's process: only its heartbeat can tell
+    if worker == worker_label():
+        return False
+    if int(pid) == os.getpid():
+        return True  # this pid, but started at another time: the original is gone
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def start_job(job: ImportJob, data: bytes) -> None:
+    """Keep the upload encrypted on disk and queue the job (run at once when jobs are immediate)."""
+    path = _upload_path(job)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pii.fernet().encrypt(data))
+    from .tasks import run_import_job
+
+    if settings.JOBS_IMMEDIATE:
+        run_import_job(job.pk)
+    else:
+        transaction.on_commit(lambda: run_import_job(job.pk))
+
+
+def _claim(job_pk: int) -> bool:
+    now = timezone.now()
+    return bool(
+        ImportJob.objects.filter(pk=job_pk, status=ImportJob.Status.PENDING).update(
+            status=ImportJob.Status.RUNNING, worker=worker_label(), heartbeat_at=now
+        )
+    )
+
+
+class _Heartbeat:
+    """Renews the job's ``heartbeat_at`` every ``interval`` seconds while the job runs."""
+
+    def __init__(self, job_pk: int, interval: float):
+        import threading
+
+        self.job_pk = job_pk
+        self.interval = interval
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True, name="import-heartbeat")
+
+    def _beat(self):
         try:
-            execute_job(job.pk)
+            while not self.stop.wait(self.interval):
+                ImportJob.objects.filter(pk=self.job_pk, status=ImportJob.Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        except Exception:  # noqa: BLE001 - a missed beat only makes the job look older
+            logging.getLogger(__name__).warning("import heartbeat failed", exc_info=True)
         finally:
             connection.close()
 
-    transaction.on_commit(lambda: threading.Thread(target=work, daemon=True).start())
+    def __enter__(self):
+        if not settings.JOBS_IMMEDIATE:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED, error=message, finished_at=timezone.now()
+    )
 
 
 def execute_job(job_pk: int) -> None:
+    """Run one queued import, once: a job already claimed (or finished) is left alone."""
+    if not _claim(job_pk):
+        return
     job = ImportJob.objects.select_related("organisation", "created_by").get(pk=job_pk)
-    path = _job_dir() / f"{job.public_id}.bin"
+    path = _upload_path(job)
     try:
-        data = pii.fernet().decrypt(path.read_bytes())
-        result = run_import(
-            data,
-            filename=job.filename,
-            organisation=job.organisation,
-            actor=job.created_by,
-            dry_run=job.dry_run,
-            job=job,
-        )
+        with _Heartbeat(job.pk, interval=max(settings.IMPORT_STALE_SECONDS / 5, 5)):
+            data = pii.fernet().decrypt(path.read_bytes())
+            result = run_import(
+                data,
+                filename=job.filename,
+                organisation=job.organisation,
+                actor=job.created_by,
+                dry_run=job.dry_run,
+                job=job,
+            )
+    except FileNotFoundError:
+        _fail(job, _("The uploaded file is no longer kept; upload it again."))
+        return
     except ImportFileError as exc:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now()
-        )
+        _fail(job, str(exc))
         return
     except Exception:  # noqa: BLE001 - the job must say it failed; the log has the traceback
-        import logging
-
         logging.getLogger(__name__).exception("import %s failed", job.public_id)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED,
-            error=_("The import stopped because of an internal error; rows written so far stay."),
-            finished_at=timezone.now(),
-        )
+        done = ImportJob.objects.filter(pk=job.pk).values_list("processed_rows", flat=True)[0]
+        _fail(job, _stopped_message(done))
         return
     finally:
         path.unlink(missing_ok=True)
@@ -859,8 +1107,66 @@ def execute_job(job_pk: int) -> None:
         updated_count=result.updated,
         rejected_count=result.rejected,
         results=result.rows,
+        heartbeat_at=timezone.now(),
         finished_at=timezone.now(),
     )
+
+
+def _stopped_message(committed: int) -> str:
+    return _(
+        "The import stopped before the end; %(rows)s rows were written and stay. "
+        "Importing the same file again updates them and adds the rest."
+    ) % {"rows": committed}
+
+
+def recover_jobs(*, requeue: bool = True) -> dict[str, int]:
+    """Put right the jobs a stopped process left behind, and drop uploads kept too long.
+
+    * a running job whose process is gone (this host: the pid no longer runs) or that
+      gave no sign of life for ``IMPORT_STALE_SECONDS`` is marked failed, saying how many
+      rows were committed (they stay: each batch committed with its audit row);
+    * a pending job older than that, which no consumer claimed, is queued again while its
+      upload is kept, and marked failed once it is not;
+    * an upload older than ``IMPORT_UPLOAD_RETENTION_HOURS`` is deleted.
+    """
+    from datetime import timedelta
+
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    counts = {"failed": 0, "requeued": 0, "uploads_deleted": 0}
+    running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
+    for job in running.only("pk", "public_id", "worker", "heartbeat_at", "processed_rows"):
+        if not (_process_gone(job.worker) or job.heartbeat_at is None or job.heartbeat_at < stale):
+            continue
+        # Conditional on the heartbeat read: a job that just gave a sign of life stays.
+        if ImportJob.objects.filter(
+            pk=job.pk, status=ImportJob.Status.RUNNING, heartbeat_at=job.heartbeat_at
+        ).update(
+            status=ImportJob.Status.FAILED,
+            error=_stopped_message(job.processed_rows),
+            finished_at=now,
+        ):
+            counts["failed"] += 1
+            _upload_path(job).unlink(missing_ok=True)
+    cutoff = time.time() - settings.IMPORT_UPLOAD_RETENTION_HOURS * 3600
+    for path in _job_dir().glob("*.bin"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                counts["uploads_deleted"] += 1
+        except FileNotFoundError:
+            continue
+    pending = ImportJob.objects.filter(status=ImportJob.Status.PENDING, created_at__lt=stale)
+    for job in pending.only("pk", "public_id"):
+        if _upload_path(job).exists() and requeue:
+            from .tasks import run_import_job
+
+            run_import_job(job.pk)
+            counts["requeued"] += 1
+        elif not _upload_path(job).exists():
+            _fail(job, _("The uploaded file is no longer kept; upload it again."))
+            counts["failed"] += 1
+    return counts
 
 
 # --- template and report --------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import Organisation, Role
 from driverhome.accounts.scoping import ScopedQuerySet, subtree_ids
-from driverhome.core import pii
+from driverhome.core import pii, validation
 
 
 class DriverScopedQuerySet(ScopedQuerySet):
@@ -641,7 +641,13 @@ class WaitingListEntry(models.Model):
 
 
 class ImportJob(models.Model):
-    """One roster upload. The file itself is kept outside the database and removed after the run."""
+    """One roster upload, run as a job of the job queue (drivers/tasks.py).
+
+    The file itself is kept encrypted outside the database and removed after the run (or
+    after ``IMPORT_UPLOAD_RETENTION_HOURS`` at the latest). A running job names the process
+    that claimed it (``worker``) and keeps ``heartbeat_at`` fresh; a job whose process is
+    gone is marked failed by ``importer.recover_jobs``, with the rows committed so far.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -671,6 +677,9 @@ class ImportJob(models.Model):
         pgettext_lazy("import outcome", "rejected"), default=0
     )
     error = models.TextField(_("error"), blank=True)
+    # host:pid:start of the process running the job, and its last sign of life.
+    worker = models.CharField(max_length=120, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     # [[row, outcome, column, reason], ...] — never clear ID or phone numbers.
     results = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -695,3 +704,17 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 100 if self.status in (self.Status.DONE, self.Status.FAILED) else 0
         return min(100, int(self.processed_rows * 100 / self.total_rows))
+
+
+# Rules the model fields cannot carry themselves (core/validation.py): the clear value of an
+# encrypted number, and tags, a JSON list of Tag values, each at most once.
+for _model in ("Driver", "FamilyMember"):
+    validation.declare(globals()[_model], "id_number", validation.Rule(max_length=18))
+    validation.declare(globals()[_model], "phone", validation.Rule(max_length=20))
+validation.declare(
+    Driver,
+    "tags",
+    validation.Rule(
+        max_items=len(Tag.values), item=validation.Rule(choices=validation.choices_of(Tag))
+    ),
+)

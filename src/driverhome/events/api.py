@@ -20,9 +20,18 @@ from driverhome.accounts.models import Role
 from driverhome.accounts.scoping import get_for_user
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
+from driverhome.core.validation import Rule, WriteSchema
 
 from . import actions, figures, tokens
-from .models import ACTIVE_REGISTRATION, CheckIn, Event, Kind, Registration
+from .models import (
+    ACTIVE_REGISTRATION,
+    CheckIn,
+    Event,
+    EventChange,
+    Kind,
+    Registration,
+    Schedule,
+)
 from .views import EVENT_ROLES, MANAGE_ROLES
 
 router = Router()
@@ -58,9 +67,11 @@ class EventFilter(Schema):
     cursor: str | None = None
 
 
-class EventIn(Schema):
+class EventIn(WriteSchema):
+    rules_model = Event
+
     kind: str
-    title: str = Field(max_length=120)
+    title: str
     station: str
     starts_at: datetime
     ends_at: datetime
@@ -70,9 +81,11 @@ class EventIn(Schema):
     course: str | None = None
 
 
-class ScheduleIn(Schema):
+class ScheduleIn(WriteSchema):
+    rules_model = Schedule
+
     kind: str
-    title: str = Field(max_length=120)
+    title: str
     station: str
     rule: str
     weekday: int
@@ -94,17 +107,21 @@ class ScheduleOut(Schema):
     skipped_holidays: list[date]
 
 
-class MoveIn(Schema):
+class MoveIn(WriteSchema):
+    rules_model = EventChange
+
     starts_at: datetime
     ends_at: datetime
-    reason: str = Field("", max_length=200)
+    reason: str = ""
 
 
-class ReasonIn(Schema):
-    reason: str = Field("", max_length=200)
+class ReasonIn(WriteSchema):
+    rules_model = EventChange
+
+    reason: str = ""
 
 
-class RegisterIn(Schema):
+class RegisterIn(WriteSchema):
     #: staff only: the driver's mobile number, plate, QR code or public id
     driver: str | None = None
 
@@ -126,10 +143,10 @@ class RegistrationPage(Schema):
     next_cursor: str | None
 
 
-class CheckInIn(Schema):
+class CheckInIn(WriteSchema):
     #: the driver's QR code, mobile number, plate or public id (staff); drivers send the event's token
-    code: str = Field("", max_length=200)
-    token: str = Field("", max_length=200)
+    code: str = ""
+    token: str = ""
 
 
 class CheckInOut(Schema):
@@ -153,9 +170,12 @@ class FiguresOut(Schema):
     ratings: int
 
 
-class FeedbackIn(Schema):
+class FeedbackIn(WriteSchema):
+    # The limit of the feedback form (events/forms.py).
+    rules_map = {"comment": Rule(max_length=2000)}
+
     rating: int
-    comment: str = Field("", max_length=2000)
+    comment: str = ""
 
 
 class FeedbackOut(Schema):
@@ -164,10 +184,13 @@ class FeedbackOut(Schema):
     at: datetime
 
 
-class ServiceIn(Schema):
+class ServiceIn(WriteSchema):
+    # The limit of the event desk's form (events/forms.py), tighter than the record's own.
+    rules_map = {"notes": Rule(max_length=500)}
+
     driver: UUID
     item: str
-    notes: str = Field("", max_length=500)
+    notes: str = ""
 
 
 class ServiceOut(Schema):
@@ -176,10 +199,13 @@ class ServiceOut(Schema):
     delivered_at: datetime
 
 
-class RequestIn(Schema):
+class RequestIn(WriteSchema):
+    # Filed as a request: the request's own description rule (appeals is optional here).
+    rules_map = {"description": ("appeals.Appeal", "description")}
+
     driver: UUID
     category: str
-    description: str = Field(max_length=4000)
+    description: str
 
 
 class RequestOut(Schema):

@@ -15,6 +15,7 @@ from driverhome.accounts.models import Organisation, Role
 from driverhome.accounts.scoping import get_for_user
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
+from driverhome.core.validation import WriteSchema
 
 from . import actions, figures
 from .journey import journey, suggestions_for
@@ -62,7 +63,9 @@ class ItemOut(Schema):
     is_active: bool
 
 
-class ItemIn(Schema):
+class ItemIn(WriteSchema):
+    rules_model = ServiceItem
+
     name: str | None = None
     name_en: str | None = None
     description: str | None = None
@@ -89,7 +92,9 @@ class RecordOut(Schema):
     notes: str
 
 
-class RecordIn(Schema):
+class RecordIn(WriteSchema):
+    rules_model = ServiceRecord
+
     driver: UUID
     item: str
     family_member: UUID | None = None
@@ -99,7 +104,9 @@ class RecordIn(Schema):
     notes: str = ""
 
 
-class BulkIn(Schema):
+class BulkIn(WriteSchema):
+    rules_model = ServiceRecord
+
     drivers: list[UUID]
     item: str
     delivered_at: datetime | None = None
@@ -130,7 +137,10 @@ class RecommendationPage(Schema):
     next_cursor: str | None
 
 
-class DecisionIn(Schema):
+class DecisionIn(WriteSchema):
+    rules_model = Recommendation
+    rules_map = {"note": "decision_note"}
+
     note: str = ""
 
 
@@ -173,7 +183,7 @@ class TermOut(Schema):
     waiting: int
 
 
-class EnrolIn(Schema):
+class EnrolIn(WriteSchema):
     child: UUID
 
 
@@ -196,7 +206,7 @@ class MemberOut(Schema):
     monthly_gain: float | None
 
 
-class EarningIn(Schema):
+class EarningIn(WriteSchema):
     member: UUID
     month: date
     amount: float | None = None
@@ -210,7 +220,9 @@ class EarningOut(Schema):
     pieces: int
 
 
-class CareerIn(Schema):
+class CareerIn(WriteSchema):
+    rules_model = CareerChange
+
     driver: UUID
     from_job: str
     to_job: str

@@ -21,17 +21,19 @@ from ninja import Query, Router, Schema, Status
 
 from driverhome.accounts.access import require_roles
 from driverhome.accounts.auth import token_scope
-from driverhome.accounts.models import Role
+from driverhome.accounts.models import ApiToken, Role
 from driverhome.accounts.scoping import get_for_user
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.ratelimit import check_rate
+from driverhome.core.validation import Rule, WriteSchema
 
 from . import actions, feeds, present, search
 from .models import (
     Assessment,
     AvailabilityUpdate,
     CheckIn,
+    OfficialGrade,
     Review,
     Station,
     StationFacility,
@@ -156,7 +158,7 @@ class StationDetailOut(StationSummaryOut):
     rating: RatingOut
 
 
-class AvailabilityIn(Schema):
+class AvailabilityIn(WriteSchema):
     free_truck_bays: int | None = None
     free_car_bays: int | None = None
     free_beds: int | None = None
@@ -176,7 +178,9 @@ class AvailabilityPage(Schema):
     next_cursor: str | None
 
 
-class CheckInIn(Schema):
+class CheckInIn(WriteSchema):
+    rules_model = CheckIn
+
     key: str | None = None
     who: str | None = None
     services_used: list[str] = []
@@ -203,7 +207,9 @@ class VisitDayOut(Schema):
     visits: int
 
 
-class ReviewIn(Schema):
+class ReviewIn(WriteSchema):
+    rules_model = Review
+
     cleanliness: int
     service: int
     facilities: int
@@ -228,15 +234,23 @@ class ReviewPage(Schema):
     next_cursor: str | None
 
 
-class ReplyIn(Schema):
+class ReplyIn(WriteSchema):
+    rules_model = Review
+
     reply: str
 
 
-class HideIn(Schema):
+class HideIn(WriteSchema):
+    rules_model = Review
+    rules_map = {"reason": "hidden_reason"}
+
     reason: str
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(WriteSchema):
+    rules_model = Assessment
+    rules_map = {"assessor_points": Rule(max_items=200)}
+
     year: int
     assessor_points: dict[str, int] = {}
     note: str = ""
@@ -267,7 +281,9 @@ class AssessmentPage(Schema):
     next_cursor: str | None
 
 
-class GradeIn(Schema):
+class GradeIn(WriteSchema):
+    rules_model = OfficialGrade
+
     year: int
     grade: str
     awarded_on: date | None = None
@@ -282,7 +298,9 @@ class GradeOut(Schema):
     document: str
 
 
-class TokenIn(Schema):
+class TokenIn(WriteSchema):
+    rules_map = {"name": (ApiToken, "name")}
+
     name: str = ""
 
 

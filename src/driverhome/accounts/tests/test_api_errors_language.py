@@ -39,7 +39,7 @@ def test_errors_follow_accept_language(personas, language, not_found, invalid, b
     malformed = client.post(
         "/api/v1/appeals", {"description": "x"}, content_type="application/json"
     )
-    assert malformed.status_code == 422
+    assert malformed.status_code == 400
     assert malformed.json()["code"] == "invalid" and malformed.json()["detail"] == invalid
 
     cursor = client.get("/api/v1/appeals", {"cursor": "not-a-cursor"})
