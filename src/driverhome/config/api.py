@@ -28,6 +28,7 @@ api = NinjaAPI(
 # (url prefix, module holding `router`, OpenAPI tag)
 ROUTERS = [
     ("/", "driverhome.accounts.api", "accounts"),
+    ("/calendar", "driverhome.holidays.api", "calendar"),
     ("/stations", "driverhome.stations.api", "stations"),
     ("/", "driverhome.drivers.api", "drivers"),
     ("/", "driverhome.services.api", "services"),
