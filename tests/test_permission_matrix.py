@@ -18,6 +18,7 @@ from tests.permissions import PERSONAS, Check
 
 APPS = [
     "accounts",
+    "holidays",
     "core",
     "stations",
     "drivers",

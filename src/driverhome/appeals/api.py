@@ -53,8 +53,11 @@ class AppealOut(Schema):
     status_label: str
     received_at: datetime
     due_at: datetime | None
+    #: the deadline falls in a year whose holidays are not published yet (counted Mon–Fri)
+    due_provisional: bool
     overdue: bool
     answer_due_at: datetime | None
+    answer_due_provisional: bool
     handling_unit: str | None
     area: str
     description: str
@@ -120,8 +123,10 @@ def appeal_out(appeal: Appeal, user) -> dict:
         "status_label": str(appeal.get_status_display()),
         "received_at": appeal.received_at,
         "due_at": appeal.due_at,
+        "due_provisional": appeal.due_provisional,
         "overdue": appeal.is_overdue,
         "answer_due_at": appeal.answer_due_at,
+        "answer_due_provisional": appeal.answer_due_provisional,
         "handling_unit": appeal.handling_unit.code if appeal.handling_unit_id else None,
         "area": appeal.organisation.code,
         "description": appeal.description,

@@ -6,3 +6,10 @@ class AppealsConfig(AppConfig):
     name = "driverhome.appeals"
     label = "appeals"
     verbose_name = _("Requests")
+
+    def ready(self):
+        from driverhome.holidays.actions import calendar_changing
+
+        from .recalendar import prepare
+
+        calendar_changing.connect(prepare, dispatch_uid="appeals.recalendar")

@@ -42,6 +42,7 @@ from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import AppendOnly, AppendOnlyQuerySet, Role
 from driverhome.accounts.scoping import ScopedQuerySet, subtree_ids
+from driverhome.core import workdays
 from driverhome.core.errors import Conflict
 
 
@@ -378,6 +379,24 @@ class Appeal(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    # A deadline in a year whose holidays are not known yet was counted Monday to Friday;
+    # it is shown as provisional until the year's calendar is entered (and it is recomputed).
+    @property
+    def due_provisional(self) -> bool:
+        return self.is_open and workdays.is_provisional(self.due_at)
+
+    @property
+    def accept_due_provisional(self) -> bool:
+        return self.is_open and workdays.is_provisional(self.accept_due_at)
+
+    @property
+    def answer_due_provisional(self) -> bool:
+        return self.is_open and workdays.is_provisional(self.answer_due_at)
+
+    @property
+    def visit_due_provisional(self) -> bool:
+        return self.is_open and workdays.is_provisional(self.visit_due_at)
 
     @property
     def is_overdue(self) -> bool:

@@ -7,6 +7,10 @@
 Each step claims a :class:`Supervision` row unique per (request, step, deadline)
 before it sends anything, so a second run — or two runs at once — sends nothing
 twice. An extension moves the deadline and so starts a fresh ladder.
+
+A pass reaches every request due for a step, however many: the requests already
+notified for the step are left out by the query itself, and the rest are read in
+batches of ``BATCH`` along (due_at, id), each batch starting after the last one.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from driverhome.core import workdays
@@ -36,6 +41,27 @@ def _claim_and_send(appeal: Appeal, kind: str, send) -> bool:
     except IntegrityError:
         return False  # already done by an earlier (or a concurrent) run
     return True
+
+
+def _each(queryset, kind: str):
+    """Every request of ``queryset`` not yet notified for step ``kind`` at its current deadline.
+
+    Read in keyset batches of ``BATCH`` (oldest deadline first), so neither the batch size nor
+    the requests a step skips (escalation before 5 working days) hide the newer ones.
+    """
+    done = Supervision.objects.filter(appeal=OuterRef("pk"), kind=kind, due_at=OuterRef("due_at"))
+    pending = queryset.filter(~Exists(done)).order_by("due_at", "pk")
+    after = None
+    while True:
+        page = pending
+        if after is not None:
+            due_at, pk = after
+            page = page.filter(Q(due_at__gt=due_at) | Q(due_at=due_at, pk__gt=pk))
+        batch = list(page[:BATCH])
+        yield from batch
+        if len(batch) < BATCH:
+            return
+        after = (batch[-1].due_at, batch[-1].pk)
 
 
 def _responsible(appeal: Appeal):
@@ -69,9 +95,10 @@ def run_pass(now=None) -> dict:
         "handling_unit", "organisation", "category", "care_broker", "driver"
     )
 
-    for appeal in base.filter(
-        status__in=Appeal.UNIT_STATUSES, remind_at__lte=now, due_at__gt=now
-    ).order_by("due_at")[:BATCH]:
+    for appeal in _each(
+        base.filter(status__in=Appeal.UNIT_STATUSES, remind_at__lte=now, due_at__gt=now),
+        K.REMINDER,
+    ):
         if _claim_and_send(
             appeal,
             K.REMINDER,
@@ -82,7 +109,7 @@ def run_pass(now=None) -> dict:
             counts["reminder"] += 1
 
     start_of_today = workdays.end_of_day(today - timedelta(days=1))
-    for appeal in base.filter(due_at__lte=start_of_today).order_by("due_at")[:BATCH]:
+    for appeal in _each(base.filter(due_at__lte=start_of_today), K.MISSED):
 
         def send_missed(a=appeal):
             _notify_users(_responsible(a), a, "appeal.missed")
@@ -91,9 +118,9 @@ def run_pass(now=None) -> dict:
         if _claim_and_send(appeal, K.MISSED, send_missed):
             counts["missed"] += 1
 
-    for appeal in base.filter(
-        due_at__lt=now - timedelta(days=ESCALATE_AFTER_WORKING_DAYS)
-    ).order_by("due_at")[:BATCH]:
+    for appeal in _each(
+        base.filter(due_at__lt=now - timedelta(days=ESCALATE_AFTER_WORKING_DAYS)), K.ESCALATED
+    ):
         days = deadlines.working_days_overdue(appeal.due_at, now)
         if days < ESCALATE_AFTER_WORKING_DAYS:
             continue

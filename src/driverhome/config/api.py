@@ -6,13 +6,26 @@ exposes ``router`` in its ``api.py``; they are mounted here in a fixed order.
 """
 
 from django.http import Http404
+from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.openapi.docs import Swagger, _csrf_needed
 
 from driverhome.accounts.auth import BearerTokenAuth, SessionAuth
 from driverhome.core import errors
 from driverhome.core.errors import Conflict, DomainError, RateLimited
 from driverhome.core.modules import optional_import
+
+
+class OwnSwagger(Swagger):
+    """Swagger UI from the platform's own static files (vendored swagger-ui-dist), never a CDN:
+    the Content-Security-Policy allows no other host, and intranets reach none."""
+
+    def render_page(self, request, api, **kwargs):
+        settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        context = {"swagger_settings": settings, "api": api, "add_csrf": _csrf_needed(api)}
+        return render(request, "core/api_docs.html", context)
+
 
 api = NinjaAPI(
     title="driverhome API",
@@ -23,11 +36,13 @@ api = NinjaAPI(
     ),
     auth=[BearerTokenAuth(), SessionAuth()],
     urls_namespace="api",
+    docs=OwnSwagger(),
 )
 
 # (url prefix, module holding `router`, OpenAPI tag)
 ROUTERS = [
     ("/", "driverhome.accounts.api", "accounts"),
+    ("/calendar", "driverhome.holidays.api", "calendar"),
     ("/stations", "driverhome.stations.api", "stations"),
     ("/", "driverhome.drivers.api", "drivers"),
     ("/", "driverhome.services.api", "services"),

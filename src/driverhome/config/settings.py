@@ -66,6 +66,8 @@ if not SECRET_KEY:
 FIELD_ENCRYPTION_KEYS = env_list("DRIVERHOME_FIELD_KEYS")
 # A separate, never-rotated key for the keyed hashes that allow exact lookup.
 FIELD_LOOKUP_KEY = env_str("DRIVERHOME_LOOKUP_KEY")
+FIELD_KEYS_FROM_ENV = bool(FIELD_ENCRYPTION_KEYS)
+LOOKUP_KEY_FROM_ENV = bool(FIELD_LOOKUP_KEY)
 if not PRODUCTION:
     if not FIELD_ENCRYPTION_KEYS:
         FIELD_ENCRYPTION_KEYS = [_dev_secret("field_key", lambda: Fernet.generate_key().decode())]
@@ -99,6 +101,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "driverhome.core",
     "driverhome.accounts",
+    "driverhome.holidays",
     "driverhome.stations",
     "driverhome.drivers",
     "driverhome.services",

@@ -22,7 +22,16 @@ urlpatterns = [
 ]
 
 # (url prefix, app) for staff console pages and driver pages.
-APP_PAGES = ["stations", "drivers", "services", "appeals", "events", "dashboard", "notifications"]
+APP_PAGES = [
+    "holidays",
+    "stations",
+    "drivers",
+    "services",
+    "appeals",
+    "events",
+    "dashboard",
+    "notifications",
+]
 for app in APP_PAGES:
     for module_name, prefix in (
         (f"driverhome.{app}.urls", f"console/{app}/"),

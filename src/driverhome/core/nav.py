@@ -21,6 +21,7 @@ CONSOLE_NAV = [
     ("stations:station-list", _("Driver's Homes"), (B, S, V, A)),
     ("drivers:apartment-list", _("Apartments"), (S, V, A)),
     ("accounts:org-list", _("Organisations"), (V, A)),
+    ("holidays:year-list", _("Holiday calendar"), (S, V, A)),
     ("accounts:audit-list", _("Audit log"), (V, A)),
     ("accounts:token-list", _("API tokens"), ALL_STAFF),
     ("notifications:notice-list", _("My notices"), ALL_STAFF),

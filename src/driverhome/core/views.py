@@ -15,7 +15,7 @@ from driverhome.accounts.access import staff_required
 from .modules import optional_import
 from .nav import driver_tiles
 
-WORKLIST_APPS = ["appeals", "services", "drivers", "events", "stations"]
+WORKLIST_APPS = ["holidays", "appeals", "services", "drivers", "events", "stations"]
 
 
 @never_cache

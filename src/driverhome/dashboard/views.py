@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from driverhome.accounts.access import role_required
 from driverhome.accounts.models import Role
+from driverhome.core import workdays
 from driverhome.core.pagination import paginate
 
 from . import drill, panels, registry, report
@@ -135,7 +136,13 @@ def dashboard(request):
         "min_requests": panels.MIN_REQUESTS_TO_RANK,
         "as_of": S.last_refresh(),
         "report_month": last_month.strftime("%Y-%m"),
+        # Supervisors see that next year's deadlines are provisional (from 1 November).
+        "calendar_missing": workdays.missing_year(today),
     }
+    if context["calendar_missing"]:
+        context["calendar_url"] = reverse(
+            "holidays:year-detail", args=[context["calendar_missing"]]
+        )
     return render(request, "dashboard/dashboard.html", context)
 
 

@@ -108,3 +108,49 @@ def test_the_periodic_job_is_registered_with_huey():
     from driverhome.appeals.tasks import supervision_ladder
 
     assert supervision_ladder.task_class in HUEY._registry._periodic_tasks
+
+
+def test_every_overdue_request_is_reached_when_they_outnumber_the_batch(
+    personas, orgs, driver, monkeypatch
+):
+    """Five overdue requests and a batch of two: one pass chases all five, oldest first."""
+    from driverhome.appeals import reminders
+
+    monkeypatch.setattr(reminders, "BATCH", 2)
+    appeals = []
+    for day in (22, 23, 24, 25, 26):  # enquiries filed Mon 22 – Fri 26 Sep 2025
+        with frozen(local(2025, 9, day, 10)):
+            appeal = file(personas["driver"], driver=driver, code="C05-01")
+            actions.dispatch(appeal, orgs["labour"], actor=personas["site_staff"])
+            actions.accept(appeal, actor=personas["unit_handler"])
+        appeals.append(appeal)
+    # The oldest two already had their notice in an earlier pass: they are not picked again.
+    with frozen(local(2025, 10, 9, 12)):
+        for appeal in appeals[:2]:
+            appeal.refresh_from_db()
+            Supervision.objects.create(appeal=appeal, kind="missed", due_at=appeal.due_at)
+        assert run_pass()["missed"] == 3
+        assert run_pass()["missed"] == 0
+    notified = Supervision.objects.filter(kind="missed").values_list("appeal_id", flat=True)
+    assert sorted(notified) == sorted(a.pk for a in appeals)
+    # By 24 Oct all five are 5+ working days overdue (the oldest already was on 9 Oct).
+    with frozen(local(2025, 10, 24, 12)):
+        assert run_pass()["escalated"] == 4
+        assert run_pass()["escalated"] == 0
+    assert Appeal.objects.filter(supervised=True).count() == 5
+
+
+def test_every_request_past_its_reminder_point_is_reminded_beyond_the_batch(
+    personas, orgs, driver, monkeypatch
+):
+    from driverhome.appeals import reminders
+
+    monkeypatch.setattr(reminders, "BATCH", 2)
+    with frozen(local(2025, 9, 30, 10)):
+        for _ in range(5):
+            appeal = file(personas["driver"], driver=driver, code="C05-01")
+            actions.dispatch(appeal, orgs["labour"], actor=personas["site_staff"])
+            actions.accept(appeal, actor=personas["unit_handler"])
+    with frozen(local(2025, 10, 10, 12)):
+        assert run_pass()["reminder"] == 5
+        assert run_pass()["reminder"] == 0

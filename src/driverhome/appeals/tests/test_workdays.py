@@ -9,6 +9,9 @@ from driverhome.appeals import deadlines
 from driverhome.appeals.models import AppealType
 from driverhome.core import workdays
 
+# The calendar is data (the holidays app's rows, seeded from chinese-calendar).
+pytestmark = pytest.mark.django_db
+
 
 def at(y, m, d, hh=10):
     return timezone.make_aware(datetime(y, m, d, hh, 0))
@@ -43,14 +46,12 @@ def test_a_year_the_calendar_does_not_know_falls_back_to_weekdays():
     assert not workdays.is_working_day(date(2099, 6, 6))  # a Saturday
 
 
-@pytest.mark.django_db
 def test_enquiry_filed_before_national_day_is_due_on_the_make_up_saturday():
     limit = deadlines.limit_for(AppealType.ENQUIRY)
     due = deadlines.answer_due(at(2025, 9, 30), limit)
     assert timezone.localtime(due).date() == date(2025, 10, 11)
 
 
-@pytest.mark.django_db
 def test_complaint_filed_during_the_holiday_counts_thirteen_working_days_from_the_next():
     limit = deadlines.limit_for(AppealType.COMPLAINT)
     due = deadlines.answer_due(at(2025, 10, 3), limit)
@@ -58,14 +59,12 @@ def test_complaint_filed_during_the_holiday_counts_thirteen_working_days_from_th
     assert timezone.localtime(due).date() == date(2025, 10, 24)
 
 
-@pytest.mark.django_db
 def test_emergency_is_due_the_same_calendar_day_even_on_a_holiday():
     limit = deadlines.limit_for(AppealType.EMERGENCY)
     due = timezone.localtime(deadlines.answer_due(at(2025, 10, 2, 22), limit))
     assert (due.date(), due.hour, due.minute) == (date(2025, 10, 2), 23, 59)
 
 
-@pytest.mark.django_db
 def test_return_visit_is_due_the_working_day_after_the_answer():
     limit = deadlines.limit_for(AppealType.HELP)
     assert timezone.localtime(deadlines.visit_due(at(2025, 9, 30), limit)).date() == date(
@@ -76,7 +75,6 @@ def test_return_visit_is_due_the_working_day_after_the_answer():
     )
 
 
-@pytest.mark.django_db
 def test_a_category_time_limit_overrides_the_type_default():
     from driverhome.appeals.models import Category, TimeLimit
 

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[3]
 APPS = [
     "core",
     "accounts",
+    "holidays",
     "stations",
     "drivers",
     "services",
