@@ -165,6 +165,19 @@ class Notification(models.Model):
         return json.loads(self.params) if self.params else {}
 
     @property
+    def state(self) -> tuple[str, str]:
+        """What a person reads of the message's fate: (label, badge colour)."""
+        if self.delivery == self.Delivery.DELIVERED:
+            return _("Delivered"), "green"
+        if self.delivery == self.Delivery.UNDELIVERED:
+            return _("Not delivered"), "red"
+        if self.status == self.Status.SENT:
+            return _("Sent"), "blue"
+        if self.status == self.Status.FAILED:
+            return _("Not sent"), "red"
+        return _("Waiting to be sent"), "amber"
+
+    @property
     def needs_attention(self) -> bool:
         """Failed, or sent but reported undelivered: staff may send it again."""
         return self.channel == self.Channel.SMS and (
