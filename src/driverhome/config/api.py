@@ -49,6 +49,7 @@ ROUTERS = [
     ("/appeals", "driverhome.appeals.api", "appeals"),
     ("/events", "driverhome.events.api", "events"),
     ("/dashboard", "driverhome.dashboard.api", "dashboard"),
+    ("/notifications", "driverhome.notifications.api", "notifications"),
 ]
 
 for prefix, module_path, tag in ROUTERS:

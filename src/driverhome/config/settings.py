@@ -316,7 +316,27 @@ MAP_TILE_CRS = env_choice("MAP_TILE_CRS", ("wgs84", "gcj02"), "wgs84")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
 
 # --- Notifications ---------------------------------------------------------------------------
-SMS_BACKEND = env_str("DRIVERHOME_SMS_BACKEND", "driverhome.notifications.backends.LogBackend")
+# "log" (the default: messages are written to the log), "aliyun", "tencent", or a class path.
+SMS_BACKEND = env_str("DRIVERHOME_SMS_BACKEND", "log")
+# The provider template of each kind of message (TOML or JSON; see docs/operations.md).
+SMS_TEMPLATES_FILE = env_str("DRIVERHOME_SMS_TEMPLATES")
+# SMS per number per day (local time) before the provider's own cap; 0 = no limit.
+SMS_DAILY_LIMIT = env_int("DRIVERHOME_SMS_DAILY_LIMIT", 10, min_value=0)
+SMS_TIMEOUT_SECONDS = env_int("DRIVERHOME_SMS_TIMEOUT", 10, min_value=1)
+# The secret part of the delivery-report callback addresses given to the provider.
+SMS_REPORT_TOKEN = env_str("DRIVERHOME_SMS_REPORT_TOKEN")
+ALIYUN_SMS = {
+    "access_key_id": env_str("DRIVERHOME_ALIYUN_SMS_ACCESS_KEY_ID"),
+    "access_key_secret": env_str("DRIVERHOME_ALIYUN_SMS_ACCESS_KEY_SECRET"),
+    "endpoint": env_url("DRIVERHOME_ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com"),
+}
+TENCENT_SMS = {
+    "secret_id": env_str("DRIVERHOME_TENCENT_SMS_SECRET_ID"),
+    "secret_key": env_str("DRIVERHOME_TENCENT_SMS_SECRET_KEY"),
+    "sdk_app_id": env_str("DRIVERHOME_TENCENT_SMS_SDK_APP_ID"),
+    "region": env_str("DRIVERHOME_TENCENT_SMS_REGION", "ap-guangzhou"),
+    "endpoint": env_url("DRIVERHOME_TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com"),
+}
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("DRIVERHOME_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")

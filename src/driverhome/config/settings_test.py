@@ -10,3 +10,6 @@ os.environ.setdefault("DRIVERHOME_ENV", "test")
 os.environ.setdefault("DRIVERHOME_DATA_DIR", os.path.join(os.getcwd(), "var", "test"))
 
 from .settings import *  # noqa: E402,F403
+
+# The delivery-report callback answers only to its token (the permission matrix calls it).
+SMS_REPORT_TOKEN = "test-report-token"

@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("driverhome.accounts.urls")),
     path("console/admin/", admin.site.urls),
+    # Providers' delivery reports (token in the address; see notifications/reports.py).
+    path("hooks/", include("driverhome.notifications.urls_hooks")),
     path("", include("driverhome.core.urls")),
 ]
 

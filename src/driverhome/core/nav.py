@@ -25,6 +25,8 @@ CONSOLE_NAV = [
     ("accounts:audit-list", _("Audit log"), (V, A)),
     ("accounts:token-list", _("API tokens"), ALL_STAFF),
     ("notifications:notice-list", _("My notices"), ALL_STAFF),
+    ("notifications:notice-failed", _("SMS delivery"), (V, A)),
+    ("notifications:template-list", _("SMS templates"), (A,)),
 ]
 
 # (url name, label, icon, description) for the driver's home tiles.
@@ -45,6 +47,12 @@ DRIVER_TILES = [
         _("What you received, what you may get"),
     ),
     ("drivers_driver:my-file", _("My file"), "person", _("Your details and family")),
+    (
+        "notifications_driver:my-messages",
+        _("My messages"),
+        "chat",
+        _("Text messages we sent you, and whether they arrived"),
+    ),
 ]
 
 

@@ -1,7 +1,16 @@
-"""Message templates by code. Rendered in the recipient's language (Chinese by default)."""
+"""Message templates by key. Rendered in the recipient's language (Chinese by default).
+
+Each entry of ``TEMPLATES`` is one kind of message: its key (``"appeal.received"``)
+is the template key a deployment maps to a provider's template code, and the
+named placeholders of its text (``%(tracking_no)s``) are the template's
+parameters. To add a kind, add an entry (apps add theirs with
+``TEMPLATES.setdefault(key, text)`` when they load); ``parameters(key)`` and
+``render_params`` follow from the text.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from django.utils import formats, timezone, translation
@@ -65,6 +74,22 @@ def render(template: str, context: dict, language: str) -> str:
     with translation.override(language or "zh-hans"):
         values = {key: _as_text(value) for key, value in context.items()}
         return str(text) % values
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def parameters(template: str) -> list[str]:
+    """The named parameters of a kind of message, in the order its English text uses them."""
+    with translation.override("en"):
+        names = _PLACEHOLDER.findall(str(TEMPLATES[template]))
+    return list(dict.fromkeys(names))
+
+
+def render_params(template: str, context: dict, language: str) -> dict[str, str]:
+    """The template's parameters as texts in ``language``: what a provider fills in."""
+    with translation.override(language or "zh-hans"):
+        return {name: _as_text(context.get(name, "")) for name in parameters(template)}
 
 
 def _as_text(value) -> str:

@@ -1,4 +1,5 @@
-"""Background jobs: send one SMS; sweep queued messages a lost worker left behind."""
+"""Background jobs: send one SMS (retries are scheduled by ``actions.deliver`` with back-off);
+sweep queued messages a lost worker left behind; fetch delivery reports."""
 
 from __future__ import annotations
 
@@ -26,3 +27,11 @@ def resend_stuck():
         status=Notification.Status.QUEUED, channel=Notification.Channel.SMS, created_at__lt=cutoff
     ).values_list("pk", flat=True)[:500]:
         deliver(pk)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def poll_delivery_reports():
+    """Delivery of sent SMS the provider has not pushed a report for (its query API)."""
+    from .actions import poll_reports
+
+    poll_reports()
