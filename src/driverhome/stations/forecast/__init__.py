@@ -271,3 +271,85 @@ def reason_text(forecast: dict) -> str:
     return _("No forecast yet: it is computed every %(minutes)s minutes.") % {
         "minutes": REFRESH_MINUTES
     }
+
+
+def _range(step) -> dict | None:
+    if step is None:
+        return None
+    expected, low, high = step
+    return {"expected": expected, "low": low, "high": high}
+
+
+def presented(station: Station, *, now: datetime | None = None, arrive_at=None) -> dict:
+    """The forecast as pages and the API show it: the half hours still ahead, what the
+    basis means, and, given an arrival time, the expected free places then."""
+    now = now or timezone.now()
+    fc = for_station(station, now)
+    out = {
+        "code": station.code,
+        "available": fc["available"],
+        "reason": None,
+        "detail": None,
+        "basis": None,
+        "stale": station.availability_is_stale(now),
+        "computed_at": fc.get("computed_at"),
+        "history_days": fc.get("days", 0),
+        "steps": [],
+        "arrival": None,
+    }
+    if not fc["available"]:
+        out["reason"], out["detail"] = fc["reason"], reason_text(fc)
+        return out
+    out["basis"] = fc["basis"]
+    if fc["basis"] == "stale":
+        if station.availability_at is None:
+            out["detail"] = _("No current report: the forecast follows the site's usual pattern.")
+        else:
+            out["detail"] = _(
+                "The latest report is %(minutes)s minutes old: the forecast follows the site's "
+                "usual pattern."
+            ) % {"minutes": station.availability_age_minutes(now)}
+    steps = fc["steps"]
+    for i in range(STEPS):
+        when = fc["start"] + STEP * i
+        if when <= now:
+            continue
+        out["steps"].append(
+            {
+                "at": when,
+                "truck_bays": _range(steps["trucks"][i]) if "trucks" in steps else None,
+                "beds": _range(steps["beds"][i]) if "beds" in steps else None,
+            }
+        )
+    if arrive_at is not None:
+        trucks = at(fc, station, arrive_at, "trucks")
+        beds = at(fc, station, arrive_at, "beds")
+        out["arrival"] = {
+            "at": arrive_at,
+            "truck_bays": _range(trucks),
+            "beds": _range(beds),
+            "likely_full": likely_full(trucks[0] if trucks else None, station),
+        }
+    return out
+
+
+def arrival_time(
+    now: datetime, *, in_minutes=None, arrive_at=None, distance_km=None
+) -> datetime | None:
+    """The arrival time from minutes, a time, or a distance (at ``ARRIVAL_KMH``); a clear
+    error when it lies outside the next 12 hours."""
+    from driverhome.core.errors import DomainError
+
+    when = None
+    if arrive_at is not None:
+        when = arrive_at if timezone.is_aware(arrive_at) else timezone.make_aware(arrive_at)
+    elif in_minutes is not None:
+        when = now + timedelta(minutes=in_minutes)
+    elif distance_km is not None:
+        when = now + timedelta(minutes=arrival_minutes(distance_km))
+    if when is not None and not (now - timedelta(minutes=1) <= when <= now + STEP * STEPS):
+        raise DomainError(
+            _("The arrival must lie within the next %(hours)s hours.") % {"hours": 12},
+            code="bad_arrival",
+        )
+    return when
