@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,23 +150,35 @@ def refresh(
 def _refresh_chunk(chunk: list[Station], now: datetime, refit: bool | None, stats) -> None:
     ids = [s.pk for s in chunk]
     existing = StationForecast.objects.in_bulk(ids)
-    ahead = event_spans(ids, now - timedelta(days=HISTORY_DAYS), now + timedelta(hours=13))
-    new, changed = [], []
+    due = {
+        s.pk
+        for s in chunk
+        if refit
+        or s.pk not in existing
+        or existing[s.pk].trained_at is None
+        or (refit is None and now - existing[s.pk].trained_at >= REFIT_AFTER)
+    }
+    # Markets of the last year for the models fitted now; of the next hours for the rest.
+    ahead = event_spans(ids, now - timedelta(hours=1), now + timedelta(hours=13))
+    past = event_spans(sorted(due), now - timedelta(days=HISTORY_DAYS), now) if due else {}
+    new, fitted, computed = [], [], []
     for station in chunk:
         stats.sites += 1
         row = existing.get(station.pk)
         if row is None:
             row = StationForecast(station=station)
             new.append(row)
+        elif station.pk in due:
+            fitted.append(row)
         else:
-            changed.append(row)
+            computed.append(row)
         events = ahead.get(station.pk) or Events()
-        due = refit or row.trained_at is None or now - row.trained_at >= REFIT_AFTER
-        if refit is False:
-            due = row.trained_at is None
-        if due:
+        if station.pk in due:
             t0 = clock.perf_counter()
-            row.model, row.history_days = train(station, now, events)
+            history_events = Events(
+                past[station.pk].spans_as_datetimes() + events.spans_as_datetimes()
+            )
+            row.model, row.history_days = train(station, now, history_events)
             row.trained_at = now
             stats.fit_seconds += clock.perf_counter() - t0
             stats.refitted += 1
@@ -182,11 +194,35 @@ def _refresh_chunk(chunk: list[Station], now: datetime, refit: bool | None, stat
             stats.forecasts += 1
         else:
             stats.without += 1
-    fields = ["model", "trained_at", "history_days", "computed_at", "start", "steps"]
-    fields += ["basis", "reason"]
     with transaction.atomic():
         StationForecast.objects.bulk_create(new, batch_size=500)
-        StationForecast.objects.bulk_update(changed, fields, batch_size=200)
+        _update(fitted, COMPUTED_FIELDS + FITTED_FIELDS)
+        _update(computed, COMPUTED_FIELDS)
+
+
+COMPUTED_FIELDS = ["computed_at", "start", "steps", "basis", "reason"]
+FITTED_FIELDS = ["model", "trained_at", "history_days"]
+
+
+def _update(rows: list[StationForecast], names: list[str]) -> None:
+    """One prepared UPDATE per row through ``executemany``: ``bulk_update``'s CASE
+    expressions cost more than the forecasts themselves at a few thousand sites."""
+    if not rows:
+        return
+    meta = StationForecast._meta
+    fields = [meta.get_field(name) for name in names]
+    qn = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model
+        qn(meta.db_table),
+        ", ".join(f"{qn(f.column)} = %s" for f in fields),
+        qn(meta.pk.column),
+    )
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.station_id]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 # --- reading ---------------------------------------------------------------------------------

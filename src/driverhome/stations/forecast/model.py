@@ -103,6 +103,11 @@ class Events:
         self.spans = sorted((s.timestamp(), e.timestamp()) for s, e in spans)
         self.starts = [s for s, _e in self.spans]
 
+    def spans_as_datetimes(self) -> list[tuple[datetime, datetime]]:
+        return [
+            (datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC)) for s, e in self.spans
+        ]
+
     def active(self, moment: datetime, width_s: int = STEP_S) -> bool:
         """An event overlaps [moment, moment + width)."""
         t = moment.timestamp()
