@@ -95,6 +95,19 @@ def is_holiday(day: date) -> bool:
     return not is_working_day(day)
 
 
+@lru_cache(maxsize=8192)
+def holiday_name(day: date) -> str | None:
+    """The statutory holiday ``day`` is a day off of (``"Spring Festival"``, ``"National Day"`` ...),
+    or None: a working day, a make-up working day, a plain weekend or a year not known yet."""
+    if isinstance(day, datetime):
+        day = day.date()
+    try:
+        off, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return None
+    return name if off and name else None
+
+
 def next_working_day(day: date) -> date:
     """The first working day strictly after ``day``."""
     return add_working_days(day, 1)

@@ -8,6 +8,10 @@ class EventsConfig(AppConfig):
     verbose_name = _("Markets and training")
 
     def ready(self):
+        from driverhome.stations import forecast
+
+        from .forecasting import market_spans
         from .messaging import register_templates
 
         register_templates()
+        forecast.register_event_source(market_spans)

@@ -23,12 +23,13 @@ from driverhome.accounts.access import require_roles
 from driverhome.accounts.auth import token_scope
 from driverhome.accounts.models import ApiToken, Role
 from driverhome.accounts.scoping import get_for_user
+from driverhome.core import geo
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.ratelimit import check_rate
 from driverhome.core.validation import Rule, WriteSchema
 
-from . import actions, feeds, present, search
+from . import actions, feeds, forecast, present, search
 from .models import (
     Assessment,
     AvailabilityUpdate,
@@ -490,6 +491,72 @@ def get_station(request, code: str):
         code=code,
     )
     return detail(station)
+
+
+class ForecastQuery(Schema):
+    arrive_in_minutes: int | None = None
+    arrive_at: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class RangeOut(Schema):
+    expected: int
+    low: int
+    high: int
+
+
+class ForecastStepOut(Schema):
+    at: datetime
+    truck_bays: RangeOut | None
+    beds: RangeOut | None
+
+
+class ArrivalOut(ForecastStepOut):
+    likely_full: bool
+
+
+class ForecastOut(Schema):
+    code: str
+    available: bool
+    reason: str | None
+    detail: str | None
+    basis: str | None
+    stale: bool
+    computed_at: datetime | None
+    history_days: int
+    steps: list[ForecastStepOut]
+    arrival: ArrivalOut | None
+
+
+@router.get(
+    "/{code}/forecast",
+    response=ForecastOut,
+    auth=None,
+    summary="A site's forecast of free truck bays and beds, 12 hours ahead (public)",
+)
+def get_forecast(request, code: str, q: Query[ForecastQuery]):
+    """Expected free places per half hour with an 80 % interval (``low``-``high``). Give an
+    arrival as ``arrive_in_minutes``, ``arrive_at`` or your position (``lat``/``lon``,
+    driving at 60 km/h) for the expected free places then. ``available`` is false with a
+    ``reason`` (``history``: too little history; ``capacity``; ``pending``) and never zeros;
+    ``basis`` ``stale`` says the latest report is old and the forecast follows the usual
+    pattern."""
+    _public(request)
+    station = _public_station(code)
+    now = timezone.now()
+    if q.arrive_in_minutes is not None and q.arrive_in_minutes < 0:
+        raise DomainError(
+            _("arrive_in_minutes: must be zero or more."),
+            code="bad_arrival",
+            field="arrive_in_minutes",
+        )
+    point = search.parse_point(q.lat, q.lon)
+    distance = geo.haversine_km(point[0], point[1], station.lat, station.lon) if point else None
+    arrive_at = forecast.arrival_time(
+        now, in_minutes=q.arrive_in_minutes, arrive_at=q.arrive_at, distance_km=distance
+    )
+    return forecast.presented(station, now=now, arrive_at=arrive_at)
 
 
 @router.get("/{code}/reviews", response=ReviewPage, auth=None, summary="A site's reviews (public)")

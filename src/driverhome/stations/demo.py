@@ -9,12 +9,13 @@ demo`` run once more fills them in), and never twice.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from driverhome.accounts.models import Organisation, User
+from driverhome.core.synth import availability
 
 from . import actions
 from .catalogue import load_defaults
@@ -174,54 +175,55 @@ COMMENTS = [
 ]
 
 
-def _free(station: Station, hour: int, rng: random.Random) -> tuple[int | None, int | None]:
-    """A plausible day curve: the park fills in the evening and empties in the morning."""
-    load = 0.35 + 0.5 * max(0.0, 1 - abs(hour - 21) / 9)
-    trucks = int(station.truck_bays * (1 - min(0.97, load + rng.uniform(-0.08, 0.08))))
-    beds = (
-        int(station.beds * (1 - min(1.0, load + rng.uniform(-0.1, 0.1)))) if station.beds else None
-    )
-    return (trucks if station.truck_bays else None), beds
+HISTORY_DAYS = 330  # back past the Spring Festival: the forecast learns the holidays
+QUICK_HISTORY_DAYS = 21
+MARKET_SITE = "guoju-zhinan"  # the events demo's Red Collar Market schedule is held here
 
 
 def _history(station: Station, quick: bool) -> int:
+    """Months of free-place reports every 10-30 minutes (``core.synth.availability``): night
+    peaks, weekday and weekend shapes, holidays, market days, gaps and shocks. Inserted in
+    bulk; the last one through the action, so the site's current figure follows it."""
     if AvailabilityUpdate.objects.filter(station=station).exists():
         return 0
     rng = random.Random(station.code)
     now = timezone.now()
-    created = 0
-    # One report in each earlier month of the year (the 5A rule: no month without an update).
-    today = timezone.localdate()
-    for month in range(1, today.month):
-        at = datetime.combine(date(today.year, month, 15), time(9), tzinfo=station.tz)
-        trucks, beds = _free(station, 9, rng)
-        actions.update_availability(
-            station,
-            actor=None,
-            source=AvailabilityUpdate.Source.CONSOLE,
-            free_truck_bays=trucks,
-            free_beds=beds,
-            at=at,
-        )
-        created += 1
-    # The last day (or six hours, quick), every 30 minutes, the latest a few minutes ago.
-    steps = 12 if quick else 48
-    for i in range(steps, -1, -1):
-        at = now - timedelta(minutes=30 * i + 4)
-        hour = at.astimezone(station.tz).hour
-        trucks, beds = _free(station, hour, rng)
-        source = (
-            AvailabilityUpdate.Source.SENSOR
-            if station.code != "xiapu"
-            else AvailabilityUpdate.Source.CONSOLE
-        )
-        if station.code == "xiapu" and not station.is_open_at(at):
-            continue
-        actions.update_availability(
-            station, actor=None, source=source, free_truck_bays=trucks, free_beds=beds, at=at
-        )
-        created += 1
-    return created
+    start = now - timedelta(days=QUICK_HISTORY_DAYS if quick else HISTORY_DAYS)
+    markets = []
+    if station.code == MARKET_SITE:
+        days = availability.market_days(start.date(), now.date())
+        markets = availability.market_spans(days, station.tz)
+    reports = availability.history(
+        rng,
+        truck_bays=station.truck_bays,
+        beds=station.beds,
+        start=start,
+        end=now - timedelta(minutes=4),
+        tz=station.tz,
+        markets=markets,
+    )
+    source = (
+        AvailabilityUpdate.Source.SENSOR
+        if station.code != "xiapu"
+        else AvailabilityUpdate.Source.CONSOLE
+    )
+    if not station.open_24h:  # a desk that reports only while the site is open
+        weekly = list(station.weekly_hours.all())
+        reports = [r for r in reports if station.is_open_at(r[0], weekly, [])]
+    AvailabilityUpdate.objects.bulk_create(
+        [
+            AvailabilityUpdate(
+                station=station, at=at, free_truck_bays=trucks, free_beds=beds, source=source
+            )
+            for at, trucks, beds in reports[:-1]
+        ],
+        batch_size=2000,
+    )
+    at, trucks, beds = reports[-1]
+    actions.update_availability(
+        station, actor=None, source=source, free_truck_bays=trucks, free_beds=beds, at=at
+    )
+    return len(reports)
 
 
 def _visits(stations: list[Station], quick: bool) -> tuple[int, int]:
@@ -346,3 +348,13 @@ def load_visits(ctx) -> None:
     )
     visits, reviews = _visits(stations, ctx.quick)
     ctx.say(f"stations: {visits} check-ins, {reviews} ratings")
+
+
+def load_forecasts(ctx) -> None:
+    """The demo sites' forecasts, fitted now rather than at the job's next run."""
+    from . import forecast
+
+    stats = forecast.refresh(
+        Station.objects.filter(code__in=[spec["code"] for spec in SITES]), refit=True
+    )
+    ctx.say(f"stations: {stats.forecasts} forecasts, {stats.without} sites without")

@@ -543,3 +543,40 @@ class OfficialGrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.grade}"
+
+
+class StationForecast(models.Model):
+    """The forecast of a site's free places for the next 12 hours (``stations.forecast``).
+
+    Derived data, one row per site, replaced in place by the periodic job (every 15 minutes;
+    the model refitted once a day): not a record of anything anyone did, so it has no
+    history and no audit rows. ``model`` holds the fitted model per quantity
+    (``{"trucks": {...}, "beds": {...}}``); ``steps`` the forecast from ``start`` on, one
+    ``[expected, low, high]`` per half hour. No model (too little history) leaves
+    ``reason`` saying why.
+    """
+
+    class Basis(models.TextChoices):
+        LIVE = "live", _("Current report")
+        STALE = "stale", _("Old report: the usual pattern")
+        NONE = "none", _("No forecast")
+
+    station = models.OneToOneField(
+        Station, on_delete=models.CASCADE, primary_key=True, related_name="forecast"
+    )
+    model = models.JSONField(default=dict)
+    trained_at = models.DateTimeField(null=True, blank=True)
+    history_days = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    start = models.DateTimeField(null=True, blank=True)
+    steps = models.JSONField(default=dict)
+    basis = models.CharField(max_length=8, choices=Basis.choices, default=Basis.NONE)
+    # Why there is no forecast: "history" (too little), "capacity" (no bays or beds listed).
+    reason = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("free-place forecast")
+        verbose_name_plural = _("free-place forecasts")
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.computed_at}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
@@ -9,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from driverhome.accounts.access import driver_required
@@ -18,7 +20,7 @@ from driverhome.core.errors import DomainError, RateLimited
 from driverhome.core.ratelimit import check_rate
 from driverhome.core.uploads import upload_response
 
-from . import actions, present, search
+from . import actions, forecast, present, search
 from .forms import DriverCheckInForm, NearbyForm, ReviewForm
 from .models import CheckIn, Station, StationFacility
 
@@ -70,6 +72,7 @@ def nearby(request):
         messages.error(request, str(exc))
         hits, next_cursor = [], None
     results = [{"hit": h, "availability": present.availability(h.station, now)} for h in hits]
+    _arrival_flags(results, now)
     query = request.GET.copy()
     query.pop("cursor", None)
     return render(
@@ -83,6 +86,22 @@ def nearby(request):
             "query": query.urlencode(),
         },
     )
+
+
+def _arrival_flags(results: list[dict], now) -> None:
+    """With a distance: the expected free truck bays on arrival (60 km/h) and "likely full";
+    likely-full sites move after the others on the page (nearest first within each)."""
+    near = [r for r in results if r["hit"].distance_km is not None]
+    if not near:
+        return
+    forecasts = forecast.for_stations([r["hit"].station for r in near], now)
+    for r in near:
+        station = r["hit"].station
+        when = now + timedelta(minutes=forecast.arrival_minutes(r["hit"].distance_km))
+        expected = forecast.at(forecasts[station.pk], station, when, "trucks")
+        r["arrival"] = {"at": when, "trucks": expected}
+        r["likely_full"] = forecast.likely_full(expected[0] if expected else None, station)
+    results.sort(key=lambda r: bool(r.get("likely_full")))
 
 
 def station_map(request):
@@ -158,6 +177,8 @@ def station_detail(request, code: str):
         request,
         "stations/driver/detail.html",
         {
+            "forecast": _forecast(request, station, now),
+            "arrival_choices": [(m, _arrival_label(m)) for m in ARRIVAL_CHOICES],
             "station": station,
             "availability": present.availability(station, now),
             "open_now": station.is_open_at(
@@ -171,6 +192,44 @@ def station_detail(request, code: str):
             "paid_facilities": [sf for sf in station.facilities.all() if not sf.is_free],
         },
     )
+
+
+ARRIVAL_CHOICES = [30, 60, 90, 120, 180, 240, 360, 480, 720]  # minutes, the page's menu
+
+
+def _arrival_label(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(n)s min") % {"n": rest}
+    if not rest:
+        return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
+    return _("%(h)s h %(m)s min") % {"h": hours, "m": rest}
+
+
+def _forecast(request, station: Station, now) -> dict:
+    """The forecast card's data: arrival from the menu (minutes) or from the position the
+    phone shared (distance at 60 km/h); a bad value is ignored with a note."""
+    minutes, distance, note = None, None, ""
+    raw = request.GET.get("arrive", "")
+    if raw.isdigit() and int(raw) in ARRIVAL_CHOICES:
+        minutes = int(raw)
+    elif request.GET.get("lat") and request.GET.get("lon"):
+        try:
+            point = search.parse_point(request.GET["lat"], request.GET["lon"])
+        except DomainError as exc:
+            note = str(exc)
+        else:
+            distance = geo.haversine_km(point[0], point[1], station.lat, station.lon)
+    try:
+        arrive_at = forecast.arrival_time(now, in_minutes=minutes, distance_km=distance)
+    except DomainError as exc:  # farther than 12 hours' drive
+        arrive_at, note = None, str(exc)
+    data = forecast.presented(station, now=now, arrive_at=arrive_at)
+    data["hourly"] = [step for step in data["steps"] if step["at"].minute == 0]
+    data["distance_km"] = distance
+    data["minutes"] = minutes
+    data["note"] = note
+    return data
 
 
 def station_photo(request, code: str, photo_id):

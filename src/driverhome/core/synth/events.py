@@ -7,7 +7,7 @@ check-ins (one per driver and event) from the district's drivers and some feedba
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from driverhome.core.modules import optional_import
 
@@ -59,16 +59,26 @@ def generate(ctx) -> None:
     for site in sites:
         op = operators[site["id"]]
         plan = [("market", 14), ("training", 30), ("briefing", 90), ("activity", 120)]
+        markets = ctx.shared.get("markets", {}).get(site["id"])
         for kind, every in plan:
             day = -365 + rng.randint(0, every)
+            # Markets on the days the free-place history was made with (core.synth.stations).
+            fixed = iter(markets or []) if kind == "market" and markets is not None else None
             while day < 30:
-                starts = (
-                    now
-                    + timedelta(days=day)
-                    - timedelta(hours=now.hour)
-                    + timedelta(hours=1 + rng.randint(0, 6))
-                )
-                held = day < 0
+                if fixed is not None:
+                    market = next(fixed, None)
+                    if market is None:
+                        break
+                    starts = datetime.fromisoformat(market[0])
+                    day = (starts - now).days
+                else:
+                    starts = (
+                        now
+                        + timedelta(days=day)
+                        - timedelta(hours=now.hour)
+                        + timedelta(hours=1 + rng.randint(0, 6))
+                    )
+                held = starts < now
                 status = "held" if held else "scheduled"
                 if rng.random() < 0.03:
                     status = "cancelled"
@@ -82,7 +92,9 @@ def generate(ctx) -> None:
                         "station_id": site["id"],
                         "organiser_id": op["id"],
                         "starts_at": starts,
-                        "ends_at": starts + timedelta(hours=rng.choice((2, 3, 4))),
+                        "ends_at": datetime.fromisoformat(market[1])
+                        if fixed is not None
+                        else starts + timedelta(hours=rng.choice((2, 3, 4))),
                         "capacity": capacity,
                         "status": status,
                         "created_by_id": op.get("staff"),

@@ -1,16 +1,18 @@
 """Driver's Home sites: the first ones of each district near its centre, the rest across the country's corridors.
 
 Each site has an operator organisation (made by the accounts generator),
-capacity, a facility list, a day of free-place history and an official grade
-for some. Check-ins and reviews come later (``visits``), once drivers exist.
+capacity, a facility list, free-place history (a year of reports for a district's own
+sites, which the forecast trains on, a day for the rest) and an official grade for some. Check-ins and reviews come later (``visits``), once drivers exist.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from driverhome.core.modules import optional_import
 
+from . import availability
 from .bulk import Inserter, next_id, reset_sequences
 
 KINDS = (
@@ -30,6 +32,10 @@ NAME_WORDS = {
     "border_port": "口岸司机之家",
 }
 LOCAL_SITES_PER_DISTRICT = 10
+HISTORY = timedelta(days=365)  # back past the Spring Festival and National Day
+SHORT_HISTORY = timedelta(days=21)  # small runs (tests): enough to train on
+AHEAD = timedelta(days=30)  # markets already planned
+TZ = ZoneInfo("Asia/Shanghai")
 
 
 def available() -> bool:
@@ -49,7 +55,9 @@ def generate(ctx) -> None:
     first = next_id(sm.Station)
     stations, station_facilities, updates = [], [], []
     sites = []
+    markets: dict[int, list] = {}
     local_count = {d["index"]: 0 for d in districts}
+    history = HISTORY if ctx.sizes.sites >= 300 else SHORT_HISTORY
     for i, op in enumerate(operators):
         info = districts[op["district"]]
         pk = first + i
@@ -99,6 +107,28 @@ def generate(ctx) -> None:
             station_facilities.append(
                 {"station_id": pk, "facility_id": facility, "is_free": rng.random() < 0.8}
             )
+        if city:
+            # A district's own sites: a year of reports every 10-30 minutes, which the
+            # free-place forecast trains and is backtested on; markets on fixed days.
+            days = availability.market_days((now - history).date(), (now + AHEAD).date())
+            spans = availability.market_spans(days, TZ)
+            markets[pk] = [(a.isoformat(), b.isoformat()) for a, b in spans]
+            reports = availability.history(
+                rng, truck_bays=truck, beds=beds, start=now - history, end=now, tz=TZ, markets=spans
+            )
+            for at, trucks, free_beds in reports:
+                updates.append(
+                    {
+                        "station_id": pk,
+                        "at": at,
+                        "free_truck_bays": trucks,
+                        "free_beds": free_beds,
+                        "source": "sensor",
+                    }
+                )
+            stations[-1]["free_truck_bays"], stations[-1]["free_beds"] = reports[-1][1:]
+            stations[-1]["availability_at"] = reports[-1][0]
+            continue
         for h in range(24):
             updates.append(
                 {
@@ -115,3 +145,4 @@ def generate(ctx) -> None:
     ctx.progress.finish()
     reset_sequences(sm.Station, sm.StationFacility, sm.AvailabilityUpdate)
     ctx.shared["sites"] = sites
+    ctx.shared["markets"] = markets

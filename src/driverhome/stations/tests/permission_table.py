@@ -172,6 +172,7 @@ CHECKS = [
     Check("GET /api/v1/stations/open-data/hsds", EVERYONE),
     Check("GET /api/v1/stations/{code}", EVERYONE, setup=_code),
     Check("GET /api/v1/stations/{code}/reviews", EVERYONE, setup=_code),
+    Check("GET /api/v1/stations/{code}/forecast", EVERYONE, setup=_code),
     # --- API: site staff, sensors, drivers, supervisors ---
     Check(
         "POST /api/v1/stations/{code}/availability",

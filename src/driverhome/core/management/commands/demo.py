@@ -18,6 +18,7 @@ DEMO_STEPS = [
     ("services", "load"),
     ("appeals", "load"),
     ("events", "load"),
+    ("stations", "load_forecasts"),  # after the markets, which the forecast reads
     ("dashboard", "load"),
 ]
 
