@@ -24,7 +24,7 @@ from driverhome.core.errors import Conflict, DomainError, PermissionDeniedError
 from driverhome.core.fastinsert import insert
 from driverhome.notifications.actions import store as store_notices
 
-from . import deadlines
+from . import access, deadlines
 from .models import (
     Appeal,
     AppealType,
@@ -32,11 +32,13 @@ from .models import (
     Category,
     Extension,
     IdempotencyKey,
+    Reopening,
     ReturnVisit,
     Supervision,
     TrackingCounter,
     Transition,
     check_transition,
+    closes_on_rating,
 )
 
 S = Appeal.Status
@@ -74,6 +76,21 @@ def _is_unit_member(actor, appeal: Appeal) -> bool:
     if appeal.handling_unit_id is None or actor.organisation_id is None:
         return False
     return appeal.handling_unit.path.startswith(actor.organisation.path)
+
+
+def _require(actor, appeal: Appeal, capacities) -> None:
+    """The actor deals with the request in one of ``capacities`` (``access``); the system may."""
+    if actor is None or actor.is_superuser or actor.sees_everything:
+        return
+    if not access.relations(actor, appeal) & frozenset(capacities):
+        raise PermissionDeniedError(
+            _("You do not follow this request in a way that allows this."), code="not_yours"
+        )
+
+
+def _require_own(actor, appeal: Appeal) -> None:
+    if actor is None or access.DRIVER not in access.relations(actor, appeal):
+        raise PermissionDeniedError(_("This is not your request."), code="forbidden")
 
 
 def _require_unit(actor, appeal: Appeal) -> None:
@@ -520,6 +537,7 @@ def _replay(scope: str, key: str, key_hash: str) -> Appeal | None:
 @transaction.atomic
 def dispatch(appeal: Appeal, unit: Organisation, *, actor, note: str = "") -> Appeal:
     _allow(actor, *DISPATCH_ROLES)
+    _require(actor, appeal, {access.AREA})
     if unit is None:
         raise DomainError(_("Choose the unit that should handle it."), code="unit_required")
     now = timezone.now()
@@ -592,11 +610,11 @@ def answer(appeal: Appeal, *, actor, text: str) -> Appeal:
 
 
 def _may_visit(actor, appeal: Appeal) -> None:
-    if actor.role == Role.DRIVER and not actor.is_superuser:
-        if appeal.driver_id is None or appeal.driver.user_id != actor.pk:
-            raise PermissionDeniedError(_("This is not your request."), code="forbidden")
+    if actor is not None and actor.role == Role.DRIVER and not actor.is_superuser:
+        _require_own(actor, appeal)
         return
     _allow(actor, *VISIT_ROLES)
+    _require(actor, appeal, access.FOLLOWERS)
 
 
 @transaction.atomic
@@ -611,8 +629,10 @@ def return_visit(
 ) -> Appeal:
     """Record the return visit (the broker's call or the driver's own rating).
 
-    A resolved or partly resolved request with satisfaction 3 or more closes at
-    once when ``close``; otherwise it waits for a decision: close, or re-handle.
+    A rating that :func:`~.models.closes_on_rating` (resolved, 3 or more) closes the
+    request at once when ``close``; anything else waits for a staff decision (close,
+    or re-handle) by a fresh deadline that the supervision ladder chases, and the
+    broker (or the area's staff) is told.
     """
     _may_visit(actor, appeal)
     if resolved not in ReturnVisit.Resolved.values:
@@ -641,14 +661,29 @@ def return_visit(
         public_note=_("%(resolved)s, satisfaction %(score)s of 5.")
         % {"resolved": label, "score": satisfaction},
     )
-    if close and resolved != ReturnVisit.Resolved.NO and satisfaction >= 3:
+    if close and closes_on_rating(resolved, satisfaction):
         _move(appeal, S.CLOSED, actor=actor, closed_at=timezone.now())
+        return appeal
+    # The decision is owed from now on: a deadline of its own, chased like any other.
+    decision_due = deadlines.visit_due(timezone.now(), _limit(appeal))
+    Appeal.objects.filter(pk=appeal.pk).update(visit_due_at=decision_due, due_at=decision_due)
+    appeal.visit_due_at = appeal.due_at = decision_due
+    followers = [appeal.care_broker] if appeal.care_broker_id else list(area_staff(appeal))
+    _notify_users(
+        followers,
+        appeal,
+        "appeal.decision_due",
+        channels=("console",),
+        resolved=label,
+        score=satisfaction,
+    )
     return appeal
 
 
 @transaction.atomic
 def close(appeal: Appeal, *, actor, note: str = "") -> Appeal:
     _allow(actor, *VISIT_ROLES)
+    _require(actor, appeal, access.FOLLOWERS)
     return _move(
         appeal, S.CLOSED, actor=actor, note=note, public_note=note, closed_at=timezone.now()
     )
@@ -659,14 +694,26 @@ def rehandle(appeal: Appeal, *, actor, note: str) -> Appeal:
     """重办: back to the unit after a "no" or a dissatisfied visit for reasons on the unit's side."""
     check_transition(appeal.status, S.HANDLING)
     _allow(actor, *VISIT_ROLES)
+    _require(actor, appeal, access.FOLLOWERS)
     if not (note or "").strip():
         raise DomainError(_("Say what the unit must do again."), code="reason_required")
     visit = appeal.visits.order_by("-at").first()
-    if visit is None or (visit.resolved != ReturnVisit.Resolved.NO and visit.satisfaction >= 3):
+    if visit is None or closes_on_rating(visit.resolved, visit.satisfaction):
         raise DomainError(
-            _("Only a request not resolved, or rated below 3, can be re-handled."),
+            _("Only a request not fully resolved, or rated below 3, can be re-handled."),
             code="rehandle_not_allowed",
         )
+    _back_to_unit(
+        appeal,
+        actor=actor,
+        note=note,
+        public_note=_("Sent back to %(unit)s to be handled again."),
+    )
+    return appeal
+
+
+def _back_to_unit(appeal: Appeal, *, actor, note: str, public_note: str, **updates) -> None:
+    """Back to the handling unit with a fresh answer deadline (re-handling, a reopening)."""
     now = timezone.now()
     limit = _limit(appeal)
     answer_due = deadlines.answer_due(now, limit)
@@ -675,22 +722,27 @@ def rehandle(appeal: Appeal, *, actor, note: str) -> Appeal:
         S.HANDLING,
         actor=actor,
         note=note,
-        public_note=_("Sent back to %(unit)s to be handled again.")
+        public_note=public_note
         % {"unit": appeal.handling_unit.name if appeal.handling_unit_id else "—"},
         rehandle_count=appeal.rehandle_count + 1,
         answer_due_at=answer_due,
         remind_at=deadlines.remind_at(now, answer_due, limit.reminder_percent),
+        **updates,
     )
-    _notify_users(unit_users(appeal.handling_unit), appeal, "appeal.rehandle", note=note)
-    return appeal
+    _notify_users(unit_users(appeal.handling_unit), appeal, "appeal.rehandle", note=note[:120])
 
 
 @transaction.atomic
 def withdraw(appeal: Appeal, *, actor, note: str = "") -> Appeal:
-    if actor.role == Role.DRIVER:
-        _may_visit(actor, appeal)
+    """Withdraw an open request, always with the reason (the driver confirms it on a page)."""
+    if actor is not None and actor.role == Role.DRIVER:
+        _require_own(actor, appeal)
     else:
         _allow(actor, Role.BROKER, Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN)
+        _require(actor, appeal, access.FOLLOWERS)
+    note = (note or "").strip()
+    if actor is not None and not note:
+        raise DomainError(_("Say why the request is withdrawn."), code="reason_required")
     _move(appeal, S.WITHDRAWN, actor=actor, note=note, public_note=note, closed_at=timezone.now())
     if appeal.handling_unit_id:
         _notify_users(
@@ -703,6 +755,7 @@ def withdraw(appeal: Appeal, *, actor, note: str = "") -> Appeal:
 def merge(appeal: Appeal, into: Appeal, *, actor, note: str = "") -> Appeal:
     """Merge a duplicate: the driver is told and follows the surviving request."""
     _allow(actor, Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN)
+    _require(actor, appeal, {access.AREA})
     if into.pk == appeal.pk:
         raise DomainError(_("A request cannot be merged into itself."), code="merge_self")
     if not into.is_open:
@@ -893,6 +946,7 @@ def answer_transfer(transfer: BrokerTransfer, *, actor, accept: bool) -> BrokerT
         Appeal.objects.filter(pk=appeal.pk).update(
             care_broker=transfer.to_broker, version=F("version") + 1, updated_at=timezone.now()
         )
+        _move_driver_to(appeal, transfer, actor=actor)
     audit.record(
         actor,
         "appeal.transfer_accept" if accept else "appeal.transfer_decline",
@@ -900,6 +954,224 @@ def answer_transfer(transfer: BrokerTransfer, *, actor, accept: bool) -> BrokerT
         organisation=appeal.organisation_id,
     )
     return transfer
+
+
+def _move_driver_to(appeal: Appeal, transfer: BrokerTransfer, *, actor) -> None:
+    """The accepted hand-over moves the driver too: his next request goes to his new broker.
+
+    Only when the broker handing over was the driver's broker; his other open requests
+    that the old broker followed move with him.
+    """
+    from driverhome.drivers.actions import assign_broker
+    from driverhome.drivers.models import Driver
+
+    if appeal.driver_id is None:
+        return
+    driver = Driver.objects.get(pk=appeal.driver_id)
+    if driver.care_broker_id not in (None, transfer.from_broker_id):
+        return
+    if driver.care_broker_id != transfer.to_broker_id:
+        assign_broker(driver, transfer.to_broker, actor=actor)
+    Appeal.objects.filter(
+        driver_id=driver.pk, status__in=Appeal.OPEN_STATUSES, care_broker_id=transfer.from_broker_id
+    ).exclude(pk=appeal.pk).update(
+        care_broker=transfer.to_broker, version=F("version") + 1, updated_at=timezone.now()
+    )
+
+
+# --- the driver's voice after the answer ---------------------------------------------------------
+
+
+def _same_status_row(appeal: Appeal, kind: str, *, actor, note="", public_note="", public=True):
+    """A timeline row that keeps the status (a message, a reopening asked or refused)."""
+    Appeal.objects.filter(pk=appeal.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    appeal.version += 1
+    return Transition.objects.create(
+        appeal=appeal,
+        from_status=appeal.status,
+        to_status=appeal.status,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_label(actor),
+        note=note,
+        public_note=public_note,
+        public=public,
+    )
+
+
+#: photos one request may carry in all (at intake and added later)
+MAX_PHOTOS_IN_ALL = 12
+
+
+@transaction.atomic
+def add_message(appeal: Appeal, *, actor, text: str = "", photos=()) -> Transition:
+    """The driver adds information or photos to his open request; the unit and broker are told."""
+    from .photos import MAX_PHOTOS, store
+
+    _require_own(actor, appeal)
+    if not appeal.is_open:
+        raise Conflict(
+            _("This request is no longer open; ask to reopen it instead."), code="not_open"
+        )
+    text = (text or "").strip()
+    photos = list(photos or ())
+    if not text and not photos:
+        raise DomainError(_("Write a message or add a photo."), code="message_required")
+    if len(text) > 2000:
+        raise DomainError(
+            _("The message is too long (at most 2,000 characters)."), code="message_too_long"
+        )
+    if len(photos) > MAX_PHOTOS or appeal.photos.count() + len(photos) > MAX_PHOTOS_IN_ALL:
+        raise DomainError(
+            _("At most %(n)s photos at a time, %(total)s in all.")
+            % {"n": MAX_PHOTOS, "total": MAX_PHOTOS_IN_ALL},
+            code="too_many_photos",
+        )
+    for upload in photos:
+        store(appeal, upload)
+    row = _same_status_row(
+        appeal, Transition.Kind.MESSAGE, actor=actor, note=text, public_note=text
+    )
+    audit.record(
+        actor,
+        "appeal.message",
+        appeal,
+        changes={"photos": len(photos)},
+        organisation=appeal.organisation_id,
+    )
+    told = list(unit_users(appeal.handling_unit)) if appeal.handling_unit_id else []
+    if appeal.care_broker_id:
+        told.append(appeal.care_broker)
+    if not told:
+        told = list(area_staff(appeal))
+    _notify_users(
+        told,
+        appeal,
+        "appeal.driver_message",
+        channels=("console",),
+        note=text[:120] or _("%(n)s photo(s)") % {"n": len(photos)},
+    )
+    return row
+
+
+@transaction.atomic
+def ask_reopen(appeal: Appeal, *, actor, reason: str) -> Reopening:
+    """The driver asks, within ``Appeal.REOPEN_DAYS`` of the closing, to reopen with a reason."""
+    _require_own(actor, appeal)
+    if appeal.status != S.CLOSED:
+        raise Conflict(_("Only a closed request can be reopened."), code="not_closed")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the request should be reopened."), code="reason_required")
+    if appeal.closed_at is None or timezone.now() > appeal.closed_at + timedelta(
+        days=Appeal.REOPEN_DAYS
+    ):
+        raise Conflict(
+            _("A request can be reopened within %(days)s days of its closing.")
+            % {"days": Appeal.REOPEN_DAYS},
+            code="reopen_too_late",
+        )
+    try:
+        with transaction.atomic():
+            row = Reopening.objects.create(appeal=appeal, reason=reason[:2000], requested_by=actor)
+    except IntegrityError:
+        raise Conflict(
+            _("Your request to reopen is already waiting for a decision."), code="reopen_pending"
+        ) from None
+    _same_status_row(
+        appeal, Transition.Kind.REOPEN_ASKED, actor=actor, note=reason, public_note=reason
+    )
+    audit.record(
+        actor, "appeal.reopen_ask", appeal, organisation=appeal.organisation_id, note=reason[:500]
+    )
+    _notify_users(
+        supervisors_of(appeal),
+        appeal,
+        "appeal.reopen_asked",
+        channels=("console",),
+        note=reason[:120],
+    )
+    return row
+
+
+@transaction.atomic
+def decide_reopen(reopening: Reopening, *, actor, accept: bool, note: str = "") -> Reopening:
+    """A supervisor decides: accepted, the request goes back to its unit; refused, it stays
+    closed and the driver is told why."""
+    _allow(actor, Role.SUPERVISOR, Role.ADMIN)
+    appeal = Appeal.objects.select_related(
+        "handling_unit", "category", "organisation", "driver", "care_broker"
+    ).get(pk=reopening.appeal_id)
+    _require(actor, appeal, {access.AREA, access.FILE})
+    note = (note or "").strip()
+    if not accept and not note:
+        raise DomainError(_("Say why the request stays closed."), code="reason_required")
+    if accept:
+        check_transition(appeal.status, S.HANDLING)
+    status = Reopening.Status.ACCEPTED if accept else Reopening.Status.REFUSED
+    now = timezone.now()
+    changed = Reopening.objects.filter(pk=reopening.pk, status=Reopening.Status.PENDING).update(
+        status=status, decided_by=actor, decided_at=now, decision_note=note
+    )
+    if changed != 1:
+        raise Conflict(_("This request to reopen was already decided."), code="reopen_decided")
+    reopening.status = status
+    if accept:
+        _back_to_unit(
+            appeal,
+            actor=actor,
+            note=note or reopening.reason,
+            public_note=_("Reopened and sent back to %(unit)s."),
+            closed_at=None,
+        )
+    else:
+        _same_status_row(
+            appeal, Transition.Kind.REOPEN_REFUSED, actor=actor, note=note, public_note=note
+        )
+        audit.record(
+            actor,
+            "appeal.reopen_refuse",
+            appeal,
+            organisation=appeal.organisation_id,
+            note=note[:500],
+        )
+    _notify_driver(
+        appeal,
+        "appeal.reopen_decided",
+        decision=pgettext_lazy("reopening", "accepted")
+        if accept
+        else pgettext_lazy("reopening", "refused"),
+        note=note,
+    )
+    return reopening
+
+
+# --- reaching the driver ---------------------------------------------------------------------------
+
+
+def reveal_phone(appeal: Appeal, *, actor, reason: str) -> str:
+    """The clear number of the driver (or of a reporter without a file) behind ``appeal``,
+    for staff who deal with it, with the reason written to the access log."""
+    reason = (reason or "").strip()
+    if not access.may_reveal_phone(actor, appeal):
+        raise PermissionDeniedError(_("Your role may not see full values."), code="forbidden")
+    if not reason:
+        raise DomainError(_("Say why you need the full value."), code="reason_required")
+    value = access.contact_phone(appeal)
+    if not value:
+        raise DomainError(_("No phone number is known for this request."), code="no_phone")
+    subject, field = (
+        (appeal.driver, "phone") if appeal.driver_id is not None else (appeal, "reporter_phone")
+    )
+    with transaction.atomic():
+        audit.record_access(
+            actor,
+            subject,
+            field,
+            reason=_("Request %(no)s: %(reason)s") % {"no": appeal.tracking_no, "reason": reason},
+            organisation=appeal.organisation_id,
+        )
+    return value
 
 
 # --- Open311 client keys -------------------------------------------------------------------------

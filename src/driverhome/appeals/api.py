@@ -17,7 +17,7 @@ from driverhome.core.pagination import paginate
 from driverhome.core.ratelimit import check_rate
 from driverhome.core.validation import WriteSchema
 
-from . import actions, figures, operations, similar
+from . import access, actions, figures, operations, similar
 from .catalogue import active_leaf
 from .models import Appeal, Category, ReturnVisit, Supervision
 
@@ -308,6 +308,38 @@ def _scope_path(user, org_code):
     return path
 
 
+@router.get("/weak-closures", summary="Requests closed partly or not resolved, or rated below 3")
+def get_weak_closures(request, start: date | None = None, end: date | None = None):
+    """Per handling unit, the requests closed in the period (default: the last 30 days)
+    and how many of them closed weakly, with their tracking numbers; supervisors and
+    administrators, over their whole scope."""
+    from . import weak
+    from .console import WEAK_CLOSURE_ROLES
+
+    require_roles(request, *WEAK_CLOSURE_ROLES)
+    default_start, default_end = weak.default_period()
+    start, end = start or default_start, end or default_end
+    if start > end:
+        raise DomainError(_("The end comes before the start."), code="bad_period", field="end")
+    scoped = Appeal.objects.for_user(request.user)
+    return {
+        "period": {"start": start, "end": end},
+        "rows": weak.per_unit(scoped, start, end),
+        "items": [
+            {
+                "tracking_no": a.tracking_no,
+                "unit": a.handling_unit.code if a.handling_unit_id else None,
+                "resolved": a.last_resolved,
+                "satisfaction": a.last_score,
+                "closed_at": a.closed_at,
+            }
+            for a in weak.weak_closures(scoped, start, end)
+            .select_related("handling_unit")
+            .order_by("-closed_at")[:500]
+        ],
+    }
+
+
 @router.get("/hotspots", summary="Many drivers reporting the same thing")
 def get_hotspots(request, days: int = 7, min_reports: int = 3):
     require_staff(request)
@@ -324,6 +356,21 @@ def get_appeal(request, tracking_no: str):
     return appeal_out(appeal, request.user)
 
 
+class RevealIn(Schema):
+    reason: str
+
+
+@router.post("/{tracking_no}/phone", summary="The full phone number behind a request (logged)")
+def reveal_phone(request, tracking_no: str, payload: RevealIn):
+    """The number of the driver's file, or of a reporter without one, for staff who deal
+    with the request; the reason is written to the access log."""
+    require_staff(request)
+    appeal = get_for_user(_related(Appeal.objects), request.user, tracking_no=tracking_no)
+    if not access.may_reveal_phone(request.user, appeal):
+        raise Http404
+    return {"phone": actions.reveal_phone(appeal, actor=request.user, reason=payload.reason)}
+
+
 @router.post(
     "/{tracking_no}/actions/{action}",
     response={200: AppealOut, 409: ErrorOut},
@@ -331,13 +378,17 @@ def get_appeal(request, tracking_no: str):
 )
 def act(request, tracking_no: str, action: str, payload: ActionIn):
     """``action`` is one of: dispatch, accept, return, extend, decide-extension, answer, visit,
-    close, rehandle, supervise, merge, withdraw, transfer, answer-transfer. Send the ``version``
-    you read to be refused (409) if someone changed the request since."""
+    close, rehandle, supervise, merge, withdraw, transfer, answer-transfer, decide-reopen; a
+    driver may use visit, withdraw (``note``: the reason), message (``text``) and reopen
+    (``note``: the reason) on his own request. Send the ``version`` you read to be refused
+    (409) if someone changed the request since."""
     require_roles(request, Role.DRIVER, *STAFF_ROLES)
     appeal = get_for_user(_related(Appeal.objects), request.user, tracking_no=tracking_no)
     if action not in operations.NAMES:
         raise Http404
-    if request.user.role == Role.DRIVER and action not in ("visit", "withdraw"):
+    if request.user.role == Role.DRIVER and action not in operations.DRIVER_ACTIONS:
+        raise Http404
+    if request.user.role != Role.DRIVER and action in ("message", "reopen"):
         raise Http404
     data = {k: v for k, v in payload.dict().items() if v is not None}
     operations.perform(appeal, action, actor=request.user, data=data)

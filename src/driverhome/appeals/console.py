@@ -15,6 +15,8 @@ from .models import Appeal, BrokerTransfer, Extension
 
 S = Appeal.Status
 PANEL_SIZE = 6
+#: who sees the weak closures (panel, page, API)
+WEAK_CLOSURE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def waiting_for(user, qs):
@@ -28,9 +30,13 @@ def waiting_for(user, qs):
     if user.role == Role.UNIT_HANDLER:
         condition = mine_unit
     elif user.role == Role.BROKER:
-        condition = (Q(care_broker=user) & Q(status__in=Appeal.OPEN_STATUSES)) | Q(
-            transfers__status=BrokerTransfer.Status.PENDING, transfers__to_broker=user
-        )
+        # His own requests and every open request of the drivers in his caseload, wherever filed.
+        from driverhome.drivers.models import Driver
+
+        caseload = Driver.objects.filter(care_broker=user).values("pk")
+        condition = (
+            (Q(care_broker=user) | Q(driver_id__in=caseload)) & Q(status__in=Appeal.OPEN_STATUSES)
+        ) | Q(transfers__status=BrokerTransfer.Status.PENDING, transfers__to_broker=user)
     elif user.role == Role.SITE_STAFF:
         condition = dispatch | (visits & Q(care_broker__isnull=True)) | mine_unit
     elif user.role == Role.SUPERVISOR:
@@ -40,6 +46,21 @@ def waiting_for(user, qs):
     else:
         condition = dispatch
     return qs.filter(condition).distinct()
+
+
+SOON = timedelta(days=2)
+
+
+def panel_list(user, qs, which: str, now=None):
+    """The rows behind one worklist panel ("overdue", "soon" or "waiting"): the panel
+    counts exactly what the list it opens shows."""
+    now = now or timezone.now()
+    mine = waiting_for(user, qs).filter(due_at__isnull=False)
+    if which == "overdue":
+        return mine.filter(status__in=Appeal.OPEN_STATUSES, due_at__lt=now)
+    if which == "soon":
+        return mine.filter(status__in=Appeal.OPEN_STATUSES, due_at__gte=now, due_at__lt=now + SOON)
+    return mine
 
 
 def _items(rows, now):
@@ -65,17 +86,15 @@ def worklist_panels(request) -> list[dict]:
     user = request.user
     now = timezone.now()
     base = Appeal.objects.for_user(user).select_related("category")
-    mine = waiting_for(user, base)
     list_url = reverse("appeals:appeal-list")
-    overdue = mine.filter(status__in=Appeal.OPEN_STATUSES, due_at__lt=now).order_by("due_at")
-    soon = mine.filter(
-        status__in=Appeal.OPEN_STATUSES, due_at__gte=now, due_at__lt=now + timedelta(days=2)
-    ).order_by("due_at")
-    waiting = mine.order_by("due_at")
+    overdue = panel_list(user, base, "overdue", now).order_by("due_at")
+    soon = panel_list(user, base, "soon", now).order_by("due_at")
+    waiting = panel_list(user, base, "waiting", now).order_by("due_at")
     overdue_count = overdue.count()
+    # Every panel here counts only what waits for the viewer, and says so.
     panels = [
         {
-            "title": _("Requests overdue"),
+            "title": _("Overdue, waiting for me"),
             "count": overdue_count,
             "items": _items(overdue[:PANEL_SIZE], now),
             "url": f"{list_url}?mine=on&overdue=on",
@@ -83,10 +102,10 @@ def worklist_panels(request) -> list[dict]:
             "empty": _("Nothing overdue."),
         },
         {
-            "title": _("Requests due soon"),
+            "title": _("Due soon, waiting for me"),
             "count": soon.count(),
             "items": _items(soon[:PANEL_SIZE], now),
-            "url": f"{list_url}?mine=on",
+            "url": f"{list_url}?mine=on&soon=on",
             "tone": "amber",
             "empty": _("Nothing due in the next two days."),
         },
@@ -99,6 +118,22 @@ def worklist_panels(request) -> list[dict]:
             "empty": _("Nothing waiting."),
         },
     ]
+    if user.role in WEAK_CLOSURE_ROLES or user.is_superuser:
+        from .weak import default_period, weak_closures
+
+        start, end = default_period()
+        weak = weak_closures(base, start, end)
+        count = weak.count()
+        panels.append(
+            {
+                "title": _("Weak closures, last %(days)s days") % {"days": (end - start).days + 1},
+                "count": count,
+                "items": _items(weak.order_by("-closed_at")[:PANEL_SIZE], now),
+                "url": f"{reverse('appeals:weak-closures')}?start={start:%Y-%m-%d}&end={end:%Y-%m-%d}",
+                "tone": "amber" if count else "",
+                "empty": _("No request closed partly resolved or rated below 3."),
+            }
+        )
     if user.role in (Role.SUPERVISOR, Role.ADMIN) or user.is_superuser:
         from driverhome.notifications.models import Notification
 

@@ -164,6 +164,7 @@ class FilterForm(forms.Form):
     unit = forms.CharField(label=_("Unit code"), required=False, max_length=64)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     mine = forms.BooleanField(label=_("Waiting for me"), required=False)
+    soon = forms.BooleanField(label=_("Due in the next two days"), required=False)
     # Links from the dashboard's figures: a group of statuses, or the re-handled ones.
     state = forms.ChoiceField(
         required=False,
@@ -210,3 +211,43 @@ class RatingForm(RulesFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class MessageForm(forms.Form):
+    """The driver adds information or photos to his open request."""
+
+    text = forms.CharField(
+        label=_("What would you like to add?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photos = PhotosField(label=_("Photos"))
+
+
+class ReasonForm(forms.Form):
+    """A reason, required: to withdraw a request or to ask to reopen it."""
+
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(label=_("Why do you need the number?"), max_length=200)
+
+
+class PeriodForm(forms.Form):
+    """A period (and optionally one handling unit) for the weak closures."""
+
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    unit = forms.CharField(label=_("Unit code"), required=False, max_length=64)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The end comes before the start."))
+        return data

@@ -15,11 +15,19 @@ one function that decides:
     handling   → withdrawn | merged
     answered   → visited    (return visit: resolved yes / partly / no, satisfaction 1–5)
     visited    → closed
-    visited    → handling   (re-handling, 重办: a "no" or a dissatisfied visit
-                             for reasons on the unit's side; ``rehandle_count`` + 1)
+    visited    → handling   (re-handling, 重办: anything short of "resolved, 3 or
+                             more" that is on the unit's side; ``rehandle_count`` + 1)
+    closed     → handling   (reopened: the driver asked within ``REOPEN_DAYS`` days
+                             with a reason, and a supervisor accepted)
 
-``closed``, ``withdrawn`` and ``merged`` are final. Extension requests,
-supervision and broker transfers do not change the status. Every transition
+The driver's own rating closes the request only when :func:`closes_on_rating`
+says so (resolved, 3 or more); anything else waits in ``visited`` for a staff
+decision, with a deadline the supervision ladder chases.
+
+``withdrawn`` and ``merged`` are final; ``closed`` is final but for a reopening.
+Extension requests, supervision, broker transfers, the driver's added messages
+and photos, and reopening requests do not change the status (their rows repeat
+the current status). Every transition
 writes one append-only :class:`Transition` row; the public ones are the
 driver's timeline.
 
@@ -179,7 +187,8 @@ def _subtree_condition(path: str) -> Q:
 
 
 class AppealQuerySet(ScopedQuerySet):
-    """Staff see requests owned by their subtree, handled by their unit, or in their broker worklist."""
+    """Staff see requests filed in their subtree, handled by their unit, of drivers whose file
+    their subtree holds, or (brokers) of the drivers they follow (see ``access``)."""
 
     def for_user(self, user):
         if user is None or not user.is_authenticated or not user.is_active:
@@ -190,14 +199,11 @@ class AppealQuerySet(ScopedQuerySet):
                 driver__user=user, merged_into__isnull=False
             ).values("merged_into")
             return self.filter(Q(driver__user=user) | Q(pk__in=merged_into))
-        path = user.scope_path
-        if path is None:
-            return self.none()
-        if path == "/":
+        from .access import staff_condition
+
+        condition = staff_condition(user)
+        if condition is None:
             return self
-        condition = _subtree_condition(path)
-        if user.role == Role.BROKER:
-            condition |= Q(care_broker=user)
         return self.filter(condition)
 
     def in_subtree(self, path: str):
@@ -241,7 +247,7 @@ class Appeal(models.Model):
         S.HANDLING: frozenset({S.ANSWERED, S.WITHDRAWN, S.MERGED}),
         S.ANSWERED: frozenset({S.VISITED}),
         S.VISITED: frozenset({S.CLOSED, S.HANDLING}),
-        S.CLOSED: frozenset(),
+        S.CLOSED: frozenset({S.HANDLING}),
         S.WITHDRAWN: frozenset(),
         S.MERGED: frozenset(),
     }
@@ -249,6 +255,10 @@ class Appeal(models.Model):
     FINAL_STATUSES = (S.CLOSED, S.WITHDRAWN, S.MERGED)
     #: stages in which the handling unit owes the answer
     UNIT_STATUSES = (S.REPORTED, S.HANDLING)
+    #: days after closing in which the driver may ask to reopen
+    REOPEN_DAYS = 15
+    #: the lowest satisfaction with which the driver's "resolved" closes the request
+    SELF_CLOSE_MIN_SATISFACTION = 3
 
     tracking_no = models.CharField(_("tracking number"), max_length=20, unique=True)
     appeal_type = models.CharField(_("type"), max_length=12, choices=AppealType.choices)
@@ -412,6 +422,20 @@ class Appeal(models.Model):
         return self.TRANSITIONS.get(self.status, frozenset())
 
 
+def closes_on_rating(resolved: str, satisfaction: int) -> bool:
+    """Whether a rating closes the request by itself: resolved, and 3 of 5 or more."""
+    return resolved == ReturnVisit.Resolved.YES and (
+        satisfaction >= Appeal.SELF_CLOSE_MIN_SATISFACTION
+    )
+
+
+def weak_rating() -> Q:
+    """A return visit short of "resolved, 3 or more" (on ``ReturnVisit`` rows)."""
+    return ~Q(resolved=ReturnVisit.Resolved.YES) | Q(
+        satisfaction__lt=Appeal.SELF_CLOSE_MIN_SATISFACTION
+    )
+
+
 def check_transition(current: str, target: str) -> None:
     """The one place that decides whether ``current → target`` is allowed."""
     if target in Appeal.TRANSITIONS.get(current, frozenset()):
@@ -440,6 +464,11 @@ class Transition(AppendOnly):
     """One step of a request's workflow: append-only (never updated or deleted; a request
     is never deleted either, it is withdrawn, merged or closed)."""
 
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("Added by the driver")
+        REOPEN_ASKED = "reopen_asked", _("Asked to reopen")
+        REOPEN_REFUSED = "reopen_refused", _("Reopening refused")
+
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="transitions")
     from_status = models.CharField(max_length=10, choices=Appeal.Status.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=Appeal.Status.choices)
@@ -453,6 +482,9 @@ class Transition(AppendOnly):
     public_note = models.TextField(blank=True)
     public = models.BooleanField(default=True)
     at = models.DateTimeField(default=timezone.now)
+    #: what a row that keeps the status records (None for a status change); nullable so
+    #: that adding it is a plain ADD COLUMN, which leaves the append-only triggers alone
+    kind = models.CharField(max_length=16, null=True, blank=True, choices=Kind.choices)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -483,16 +515,9 @@ class Photo(models.Model):
         return str(self.public_id)
 
 
-class Extension(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for approval")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", pgettext_lazy("appeal", "Rejected")
+class AwaitsDecision(models.Model):
+    """Something asked with a reason that a supervisor decides (an extension, a reopening)."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="extensions")
-    days = models.PositiveSmallIntegerField(_("extra working days"))
-    reason = models.TextField(_("reason"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -502,6 +527,21 @@ class Extension(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Extension(AwaitsDecision):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", pgettext_lazy("appeal", "Rejected")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField(_("extra working days"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
 
     class Meta:
         constraints = [
@@ -656,3 +696,28 @@ class Open311Key(models.Model):
             name=name, prefix=prefix, key_hash=cls.hash_key(key), organisation=organisation
         )
         return obj, key
+
+
+class Reopening(AwaitsDecision):
+    """The driver's request to reopen a closed request, decided by a supervisor."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        ACCEPTED = "accepted", pgettext_lazy("reopening", "Reopened")
+        REFUSED = "refused", pgettext_lazy("reopening", "Refused")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="reopenings")
+    reason = models.TextField(_("reason"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        verbose_name = _("reopening request")
+        verbose_name_plural = _("reopening requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal"], condition=Q(status="pending"), name="reopening_one_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.status}"

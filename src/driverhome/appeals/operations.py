@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy
 from driverhome.accounts.models import Organisation, Role, User
 from driverhome.core.errors import DomainError
 
-from . import actions
-from .models import Appeal, BrokerTransfer, Extension
+from . import access, actions
+from .models import Appeal, BrokerTransfer, Extension, Reopening, closes_on_rating
 
 LABELS = {
     "dispatch": gettext_lazy("Dispatch"),
@@ -26,8 +26,14 @@ LABELS = {
     "withdraw": gettext_lazy("Withdraw"),
     "transfer": gettext_lazy("Hand over to another broker"),
     "answer-transfer": gettext_lazy("Answer the hand-over"),
+    "decide-reopen": gettext_lazy("Decide on reopening"),
+    # The driver's own (his pages and the API).
+    "message": gettext_lazy("Add information"),
+    "reopen": gettext_lazy("Ask to reopen"),
 }
 NAMES = tuple(LABELS)
+#: what a driver may do to his own request through the API
+DRIVER_ACTIONS = frozenset({"visit", "withdraw", "message", "reopen"})
 
 
 def _text(data, name) -> str:
@@ -108,6 +114,22 @@ def perform(appeal: Appeal, action: str, *, actor, data) -> Appeal:
         if transfer is None:
             raise DomainError(_("No hand-over is waiting."), code="no_transfer")
         actions.answer_transfer(transfer, actor=actor, accept=_bool(data, "accept"))
+    elif action == "decide-reopen":
+        reopening = appeal.reopenings.filter(status=Reopening.Status.PENDING).first()
+        if reopening is None:
+            raise DomainError(_("No request to reopen is waiting."), code="no_reopening")
+        actions.decide_reopen(
+            reopening, actor=actor, accept=_bool(data, "accept"), note=_text(data, "note")
+        )
+    elif action == "message":
+        actions.add_message(
+            appeal,
+            actor=actor,
+            text=_text(data, "text") or _text(data, "note"),
+            photos=data.get("photos") or (),
+        )
+    elif action == "reopen":
+        actions.ask_reopen(appeal, actor=actor, reason=_text(data, "note"))
     else:
         raise DomainError(_("Unknown action."), code="bad_action")
     return appeal
@@ -118,13 +140,16 @@ def available(appeal: Appeal, user) -> list[str]:
     S = Appeal.Status
     role = user.role
     admin = user.is_superuser or role == Role.ADMIN
+    relations = access.relations(user, appeal)
+    follows = admin or bool(relations & access.FOLLOWERS)
+    in_area = admin or access.AREA in relations
     unit = (
         appeal.handling_unit_id
         and actions._is_unit_member(user, appeal)
         and (admin or role in actions.UNIT_ROLES)
     )
     found = []
-    if appeal.status in (S.COLLECTED, S.RETURNED) and (admin or role in actions.DISPATCH_ROLES):
+    if appeal.status in (S.COLLECTED, S.RETURNED) and in_area and role in actions.DISPATCH_ROLES:
         found.append("dispatch")
     if appeal.status == S.REPORTED and unit:
         found += ["accept", "return"]
@@ -134,16 +159,20 @@ def available(appeal: Appeal, user) -> list[str]:
         admin or role == Role.SUPERVISOR
     ):
         found.append("decide-extension")
-    if appeal.status == S.ANSWERED and (admin or role in actions.VISIT_ROLES):
+    visitor = follows and (admin or role in actions.VISIT_ROLES)
+    if appeal.status == S.ANSWERED and visitor:
         found.append("visit")
-    if appeal.status == S.VISITED and (admin or role in actions.VISIT_ROLES):
-        found += ["close", "rehandle"]
+    if appeal.status == S.VISITED and visitor:
+        found.append("close")
+        visit = appeal.visits.order_by("-at").first()
+        if visit is not None and not closes_on_rating(visit.resolved, visit.satisfaction):
+            found.append("rehandle")
     if appeal.is_open and (admin or role == Role.SUPERVISOR):
         found.append("supervise")
     if appeal.status in (S.COLLECTED, S.REPORTED, S.RETURNED, S.HANDLING):
-        if admin or role in (Role.SITE_STAFF, Role.SUPERVISOR):
+        if in_area and (admin or role in (Role.SITE_STAFF, Role.SUPERVISOR)):
             found.append("merge")
-        if admin or role in (Role.BROKER, Role.SITE_STAFF, Role.SUPERVISOR):
+        if follows and (admin or role in (Role.BROKER, Role.SITE_STAFF, Role.SUPERVISOR)):
             found.append("withdraw")
     if appeal.is_open and (
         admin
@@ -153,4 +182,10 @@ def available(appeal: Appeal, user) -> list[str]:
         found.append("transfer")
     if appeal.transfers.filter(status=BrokerTransfer.Status.PENDING, to_broker=user).exists():
         found.append("answer-transfer")
+    if (
+        appeal.status == S.CLOSED
+        and (admin or (role == Role.SUPERVISOR and relations & {access.AREA, access.FILE}))
+        and appeal.reopenings.filter(status=Reopening.Status.PENDING).exists()
+    ):
+        found.append("decide-reopen")
     return found

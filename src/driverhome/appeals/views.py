@@ -16,10 +16,10 @@ from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.uploads import upload_response
 
-from . import actions, operations, routing, similar
-from .console import waiting_for
-from .forms import FilterForm, RatingForm, StaffIntakeForm
-from .models import Appeal, BrokerTransfer, Category, Extension
+from . import access, actions, operations, routing, similar
+from .console import WEAK_CLOSURE_ROLES, panel_list
+from .forms import FilterForm, PeriodForm, RatingForm, RevealForm, StaffIntakeForm
+from .models import Appeal, BrokerTransfer, Category, Extension, Reopening
 
 INTAKE_ROLES = (Role.BROKER, Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN)
 
@@ -54,13 +54,14 @@ def appeal_list(request):
             qs = qs.filter(status=Appeal.Status.CLOSED)
         if data["rehandled"]:
             qs = qs.filter(rehandle_count__gt=0)
-        if data["overdue"]:
+        if data["mine"]:
+            # Exactly the rows the worklist panel counted.
+            which = "overdue" if data["overdue"] else "soon" if data["soon"] else "waiting"
+            qs = panel_list(request.user, qs, which)
+            order = "due_at"
+        elif data["overdue"]:
             qs = qs.overdue()
             order = "due_at"
-        if data["mine"]:
-            qs = waiting_for(request.user, qs)
-            order = "due_at" if not data["overdue"] else order
-            qs = qs.filter(due_at__isnull=False)
     page = paginate(qs, order=order, cursor=request.GET.get("cursor"))
     querystring = request.GET.copy()
     querystring.pop("cursor", None)
@@ -138,11 +139,16 @@ def appeal_similar(request):
 
 def _detail_context(request, appeal: Appeal) -> dict:
     user = request.user
-    hide_driver = appeal.anonymous and user.role == Role.UNIT_HANDLER
+    hide_driver = access.hides_driver(user, appeal)
     available = operations.available(appeal, user)
     context = {
         "appeal": appeal,
         "hide_driver": hide_driver,
+        "driver_file": _driver_file_visible(user, appeal) and not hide_driver,
+        "broker": appeal.care_broker or (appeal.driver.care_broker if appeal.driver_id else None),
+        "may_reveal_phone": access.may_reveal_phone(user, appeal),
+        "phone_masked": "" if hide_driver else _masked_phone(appeal),
+        "pending_reopening": appeal.reopenings.filter(status=Reopening.Status.PENDING).first(),
         "transitions": appeal.transitions.select_related("actor"),
         "visits": appeal.visits.select_related("by"),
         "extensions": appeal.extensions.select_related("requested_by", "decided_by"),
@@ -178,6 +184,43 @@ def _detail_context(request, appeal: Appeal) -> dict:
     return context
 
 
+def _driver_file_visible(user, appeal: Appeal) -> bool:
+    from driverhome.drivers.access import FILE_ROLES
+    from driverhome.drivers.models import Driver
+
+    if appeal.driver_id is None or not (user.is_superuser or user.role in FILE_ROLES):
+        return False
+    return Driver.objects.for_user(user).filter(pk=appeal.driver_id).exists()
+
+
+def _masked_phone(appeal: Appeal) -> str:
+    from driverhome.core.pii import mask_phone
+
+    return mask_phone(access.contact_phone(appeal))
+
+
+@staff_required
+@require_POST
+def appeal_phone(request, tracking_no):
+    """htmx: the full phone number behind the request, with a reason, access-logged."""
+    appeal = _get(request, tracking_no)
+    if not access.may_reveal_phone(request.user, appeal):
+        raise Http404
+    form = RevealForm(request.POST)
+    context = {"appeal": appeal, "phone_masked": _masked_phone(appeal)}
+    if not form.is_valid():
+        context["error"] = _("Say why you need the full value.")
+        return render(request, "appeals/_phone.html", context, status=400)
+    try:
+        context["phone"] = actions.reveal_phone(
+            appeal, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as exc:
+        context["error"] = str(exc)
+        return render(request, "appeals/_phone.html", context, status=exc.status)
+    return render(request, "appeals/_phone.html", context)
+
+
 def _district_path(appeal: Appeal) -> str:
     for area in appeal.organisation.ancestors():
         if area.kind == "district":
@@ -195,6 +238,8 @@ def _get(request, tracking_no):
             "care_broker",
             "merged_into",
             "station",
+            "driver__care_broker",
+            "driver__organisation",
         ),
         request.user,
         tracking_no=tracking_no,
@@ -242,3 +287,41 @@ def hotspot_list(request):
         days = 7
     rows = similar.hotspots(Appeal.objects.for_user(request.user), days=days)
     return render(request, "appeals/hotspot_list.html", {"rows": rows, "days": days})
+
+
+@role_required(*WEAK_CLOSURE_ROLES)
+@require_GET
+def weak_closure_list(request):
+    """Requests closed partly or not resolved, or rated below 3: per unit, then one by one."""
+    from . import weak
+
+    form = PeriodForm(request.GET or None)
+    start, end = weak.default_period()
+    unit = ""
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            start = form.cleaned_data["start"] or start
+            end = form.cleaned_data["end"] or end
+            unit = form.cleaned_data["unit"].strip()
+        else:
+            status = 400
+    scoped = Appeal.objects.for_user(request.user)
+    rows = weak.per_unit(scoped, start, end)
+    items = weak.weak_closures(scoped, start, end).select_related("category", "handling_unit")
+    if unit:
+        items = items.filter(handling_unit__code=unit)
+    return render(
+        request,
+        "appeals/weak_closures.html",
+        {
+            "form": form,
+            "start": start,
+            "end": end,
+            "unit": unit,
+            "rows": rows,
+            "total": sum(row["weak"] for row in rows),
+            "items": items.order_by("-closed_at")[:200],
+        },
+        status=status,
+    )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,8 +19,8 @@ from driverhome.core.ratelimit import check_rate, rate_limit
 from driverhome.core.uploads import upload_response
 
 from . import actions
-from .forms import DriverAppealForm, RatingForm, StatusLookupForm
-from .models import Appeal
+from .forms import DriverAppealForm, MessageForm, RatingForm, ReasonForm, StatusLookupForm
+from .models import Appeal, Reopening
 
 
 def _driver(request):
@@ -83,22 +86,87 @@ def _own(request, tracking_no):
     return appeal
 
 
+def _detail_context(request, appeal: Appeal, **extra) -> dict:
+    own = appeal.driver is not None and appeal.driver.user_id == request.user.pk
+    reopening = appeal.reopenings.order_by("-requested_at").first() if own else None
+    may_reopen = (
+        own
+        and appeal.status == Appeal.Status.CLOSED
+        and appeal.closed_at is not None
+        and timezone.now() <= appeal.closed_at + timedelta(days=Appeal.REOPEN_DAYS)
+        and not (reopening and reopening.status == Reopening.Status.PENDING)
+    )
+    broker = appeal.care_broker or (appeal.driver.care_broker if appeal.driver_id else None)
+    return {
+        "appeal": appeal,
+        "own": own,
+        "timeline": appeal.transitions.filter(public=True),
+        "photos": appeal.photos.all() if own else [],
+        "visit": appeal.visits.order_by("-at").first(),
+        "rating_form": RatingForm(),
+        "message_form": extra.pop("message_form", None) or MessageForm(),
+        "reopen_form": extra.pop("reopen_form", None) or ReasonForm(),
+        "reopening": reopening,
+        "may_reopen": may_reopen,
+        "reopen_days": Appeal.REOPEN_DAYS,
+        "broker": broker,
+        **extra,
+    }
+
+
 @driver_required
 @require_GET
 def appeal_detail(request, tracking_no):
     appeal = _own(request, tracking_no)
-    own = appeal.driver is not None and appeal.driver.user_id == request.user.pk
+    return render(request, "appeals/driver/appeal_detail.html", _detail_context(request, appeal))
+
+
+def _act(request, tracking_no, form, run, done: str, form_name: str):
+    """Run a driver's action from a form: on a refusal the page comes back with his input."""
+    appeal = _own(request, tracking_no)
+    if form.is_valid():
+        try:
+            run(appeal, form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, done)
+            return redirect("appeals_driver:appeal-detail", tracking_no)
+    appeal = _own(request, tracking_no)
     return render(
         request,
         "appeals/driver/appeal_detail.html",
-        {
-            "appeal": appeal,
-            "own": own,
-            "timeline": appeal.transitions.filter(public=True),
-            "photos": appeal.photos.all() if own else [],
-            "visit": appeal.visits.order_by("-at").first(),
-            "rating_form": RatingForm(),
-        },
+        _detail_context(request, appeal, **{form_name: form}),
+        status=400,
+    )
+
+
+@driver_required
+@require_POST
+@rate_limit("driver-appeal-message", limit=20, window=60)
+def appeal_message(request, tracking_no):
+    return _act(
+        request,
+        tracking_no,
+        MessageForm(request.POST, request.FILES),
+        lambda appeal, data: actions.add_message(
+            appeal, actor=request.user, text=data["text"], photos=data["photos"]
+        ),
+        _("Added. The unit handling it and your care broker have been told."),
+        "message_form",
+    )
+
+
+@driver_required
+@require_POST
+def appeal_reopen(request, tracking_no):
+    return _act(
+        request,
+        tracking_no,
+        ReasonForm(request.POST),
+        lambda appeal, data: actions.ask_reopen(appeal, actor=request.user, reason=data["reason"]),
+        _("Your request to reopen was sent. A supervisor will decide and tell you."),
+        "reopen_form",
     )
 
 
@@ -128,18 +196,24 @@ def appeal_rate(request, tracking_no):
 
 
 @driver_required
-@require_POST
 def appeal_withdraw(request, tracking_no):
-    appeal = get_for_user(
-        Appeal.objects.select_related("category", "driver"), request.user, tracking_no=tracking_no
+    """A page that asks for confirmation and the reason; only its POST withdraws."""
+    appeal = _own(request, tracking_no)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.withdraw(appeal, actor=request.user, note=form.cleaned_data["reason"])
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Your request was withdrawn."))
+            return redirect("appeals_driver:appeal-detail", tracking_no)
+    return render(
+        request,
+        "appeals/driver/withdraw.html",
+        {"appeal": appeal, "form": form},
+        status=400 if form.is_bound else 200,
     )
-    try:
-        actions.withdraw(appeal, actor=request.user, note=_("Withdrawn by the driver."))
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Your request was withdrawn."))
-    return redirect("appeals_driver:appeal-detail", tracking_no)
 
 
 @driver_required

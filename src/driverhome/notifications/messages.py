@@ -62,6 +62,15 @@ TEMPLATES = {
     "appeal.extension_decided": _(
         "The extension of request %(tracking_no)s was %(decision)s. Due: %(due)s."
     ),
+    "appeal.decision_due": _(
+        "The driver rated request %(tracking_no)s “%(resolved)s”, %(score)s of 5. "
+        "Please close it or send it back to be handled again by %(due)s."
+    ),
+    "appeal.driver_message": _("The driver added to request %(tracking_no)s: %(note)s"),
+    "appeal.reopen_asked": _(
+        "The driver asks to reopen request %(tracking_no)s: %(note)s. Please decide."
+    ),
+    "appeal.reopen_decided": _("Your request to reopen %(tracking_no)s was %(decision)s. %(note)s"),
 }
 
 

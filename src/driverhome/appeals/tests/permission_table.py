@@ -91,12 +91,27 @@ CHECKS = [
     Check("appeals:appeal-detail", CASE_STAFF, setup=_tracking),
     Check("appeals:appeal-act", SUP_ADMIN, setup=_act, method="POST", data={"note": "请加快"}),
     Check("appeals:appeal-photo", CASE_STAFF, setup=_photo),
+    Check(
+        "appeals:appeal-phone", CASE_STAFF, setup=_tracking, method="POST", data={"reason": "核实"}
+    ),
+    Check("appeals:weak-closures", SUP_ADMIN),
     # Driver pages.
     Check("appeals_driver:appeal-new", DRIVERS, setup=_driver_file),
     Check("appeals_driver:my-appeals", DRIVERS),
     Check("appeals_driver:appeal-detail", OWNER, setup=_tracking),
     Check("appeals_driver:appeal-rate", OWNER, setup=_tracking, method="POST", data={}),
     Check("appeals_driver:appeal-withdraw", OWNER, setup=_tracking, method="POST"),
+    Check("appeals_driver:appeal-withdraw", OWNER, setup=_tracking, note="confirm"),
+    Check(
+        "appeals_driver:appeal-message",
+        OWNER,
+        setup=_tracking,
+        method="POST",
+        data={"text": "补充一下：老板的电话换了"},
+    ),
+    Check(
+        "appeals_driver:appeal-reopen", OWNER, setup=_tracking, method="POST", data={"reason": "x"}
+    ),
     Check("appeals_driver:appeal-photo", OWNER, setup=_photo),
     Check("appeals_driver:status-lookup", EVERYONE, query={"tracking_no": "BL1", "last4": "1234"}),
     # Notifications.
@@ -128,6 +143,13 @@ CHECKS = [
     Check("GET /api/v1/appeals/categories", EVERYONE_LOGGED_IN),
     Check("GET /api/v1/appeals/figures", STAFF),
     Check("GET /api/v1/appeals/hotspots", STAFF),
+    Check("GET /api/v1/appeals/weak-closures", SUP_ADMIN),
+    Check(
+        "POST /api/v1/appeals/{tracking_no}/phone",
+        CASE_STAFF,
+        setup=_tracking,
+        data={"reason": "核实情况"},
+    ),
     Check("GET /api/v1/appeals/{tracking_no}", CASE_STAFF | OWNER, setup=_tracking),
     Check(
         "POST /api/v1/appeals/{tracking_no}/actions/{action}",

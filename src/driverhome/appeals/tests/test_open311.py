@@ -135,7 +135,7 @@ def test_get_requests_with_the_specs_filters(client, key, personas, orgs, driver
         tracking_no=create(client, key).json()[0]["service_request_id"]
     )
     closed = file(personas["driver"], driver=driver, code="C04-01")
-    actions.withdraw(closed, actor=personas["driver"])
+    actions.withdraw(closed, actor=personas["driver"], note="已解决")
 
     def ids(**params):
         return {r["service_request_id"] for r in client.get(f"{BASE}/requests.json", params).json()}

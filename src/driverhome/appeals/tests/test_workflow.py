@@ -143,7 +143,7 @@ def test_forbidden_steps_through_the_actions(personas, orgs, driver):
         actions.answer(appeal, actor=personas["admin"], text="x")
     with pytest.raises(Conflict):
         actions.accept(appeal, actor=personas["admin"])
-    actions.withdraw(appeal, actor=personas["driver"])
+    actions.withdraw(appeal, actor=personas["driver"], note="不需要了")
     with pytest.raises(Conflict):
         actions.dispatch(appeal, orgs["labour"], actor=personas["site_staff"])
     assert Transition.objects.filter(appeal=appeal).count() == 2
