@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
+import chinese_calendar
 from django.utils import timezone
 
 
@@ -95,12 +96,17 @@ def is_holiday(day: date) -> bool:
     return not is_working_day(day)
 
 
-@lru_cache(maxsize=8192)
 def holiday_name(day: date) -> str | None:
     """The statutory holiday ``day`` is a day off of (``"Spring Festival"``, ``"National Day"`` ...),
-    or None: a working day, a make-up working day, a plain weekend or a year not known yet."""
+    or None: a working day, a make-up working day, a plain weekend or a year not known yet.
+
+    The names come from ``chinese-calendar``; whether the day is off comes from the
+    calendar data, so an entered year without names answers None."""
     if isinstance(day, datetime):
         day = day.date()
+    known = _years().get(day.year)
+    if known is None or day not in known.holidays:
+        return None
     try:
         off, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:

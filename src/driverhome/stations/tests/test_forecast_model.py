@@ -10,6 +10,9 @@ from driverhome.core.synth import availability
 from driverhome.stations.forecast import backtest
 from driverhome.stations.forecast.model import MIN_DAYS, Events, Local, day_kind, fit
 
+# Working days and holiday names come from the calendar table (the holidays app).
+pytestmark = pytest.mark.django_db
+
 TZ = ZoneInfo("Asia/Shanghai")
 END = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Ningbo, a Friday
 
