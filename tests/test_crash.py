@@ -134,6 +134,9 @@ def test_import_killed_mid_batch_keeps_whole_batches(migrated_data_dir, writes):
     # One transaction per batch: only whole batches, each driver with his vehicle.
     assert drivers % info["batch"] == 0 and drivers < info["rows"], drivers
     assert vehicles == drivers and orphans == 0
+    # Each committed batch committed its audit row with it.
+    batches = count(data_dir, "accounts_auditlog", "action = 'driver.import.batch'")
+    assert batches == drivers // info["batch"]
     # Running the same file again completes it without duplicates.
     finish(data_dir, "import")
     assert import_state(data_dir) == (info["rows"], info["rows"], 0)

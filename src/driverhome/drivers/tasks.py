@@ -23,11 +23,6 @@ def recover_import_jobs():
 @on_startup()
 def recover_import_jobs_on_start():
     """A consumer starting: the jobs its predecessor was running are gone with it."""
-    from django.db import connection
-
     from .importer import recover_jobs
 
-    try:
-        recover_jobs()
-    finally:
-        connection.close()
+    recover_jobs()

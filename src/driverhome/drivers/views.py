@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -303,7 +304,8 @@ def import_new(request):
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
+        # One byte over the limit is enough for read_table to refuse the file.
+        data = upload.read(settings.IMPORT_MAX_BYTES + 1)
         try:
             # Refuse a file that is not a roster before queueing anything.
             table = importer.read_table(data, upload.name)

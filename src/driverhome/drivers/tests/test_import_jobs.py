@@ -178,7 +178,8 @@ def test_a_pending_job_the_queue_lost_is_run_again_or_failed(org, settings):
     gone.refresh_from_db()
     assert counts["requeued"] == 1
     assert lost.status == ImportJob.Status.DONE and lost.created_count == 2
-    assert gone.status == ImportJob.Status.FAILED and "upload" in gone.error
+    assert gone.error == importer._("The uploaded file is no longer kept; upload it again.")
+    assert gone.status == ImportJob.Status.FAILED
 
 
 @pytest.mark.django_db
