@@ -95,6 +95,12 @@ class AvailabilityOut(Schema):
     stale_after_minutes: int
 
 
+class RangeOut(Schema):
+    expected: int
+    low: int
+    high: int
+
+
 class StationSummaryOut(Schema):
     code: str
     name: str
@@ -111,8 +117,18 @@ class StationSummaryOut(Schema):
     url: str
 
 
+class ArrivalSummaryOut(Schema):
+    at: datetime
+    truck_bays: RangeOut | None
+    likely_full: bool
+
+
+class StationHitOut(StationSummaryOut):
+    arrival: ArrivalSummaryOut | None = None
+
+
 class StationPage(Schema):
-    items: list[StationSummaryOut]
+    items: list[StationHitOut]
     next_cursor: str | None
 
 
@@ -324,6 +340,7 @@ class NearbyQuery(Schema):
     min_grade: str = ""
     limit: int = search.DEFAULT_LIMIT
     cursor: str | None = None
+    avoid_full: bool = False
 
 
 # --- output helpers ------------------------------------------------------------------------
@@ -432,7 +449,9 @@ def _filters(q: NearbyQuery) -> search.Filters:
 )
 def list_stations(request, q: Query[NearbyQuery]):
     """With ``lat``/``lon`` (WGS-84): sites within ``radius_km``, nearest first, each with
-    ``distance_km``. Filters: ``open_now``, ``free_bays`` (free truck bays > 0, fresh figure),
+    ``distance_km`` and ``arrival``: the expected free truck bays on arrival at 60 km/h and
+    ``likely_full`` (at or below the site's low threshold); ``avoid_full`` lists the
+    likely-full sites of the page after the others. Filters: ``open_now``, ``free_bays`` (free truck bays > 0, fresh figure),
     ``free_bed``, ``facility`` (a catalogue code), ``free_showers``, ``min_grade`` (e.g. 4A)."""
     _public(request)
     filters = _filters(q)
@@ -450,13 +469,17 @@ def list_stations(request, q: Query[NearbyQuery]):
         )
     else:
         hits, cursor = search.listing(filters=filters, limit=q.limit, cursor=q.cursor, now=now)
-    return {
-        "items": [
-            present.summary(h.station, distance_km=h.distance_km, open_now=h.open_now, now=now)
-            for h in hits
-        ],
-        "next_cursor": cursor,
-    }
+    arrivals = forecast.on_arrival(hits, now)
+    items = [
+        {
+            **present.summary(h.station, distance_km=h.distance_km, open_now=h.open_now, now=now),
+            "arrival": arrivals.get(h.station.pk),
+        }
+        for h in hits
+    ]
+    if q.avoid_full:
+        items.sort(key=lambda item: bool(item["arrival"] and item["arrival"]["likely_full"]))
+    return {"items": items, "next_cursor": cursor}
 
 
 @router.get("/open-data/tpims-static", auth=None, summary="TPIMS static feed (JSON)")
@@ -498,12 +521,6 @@ class ForecastQuery(Schema):
     arrive_at: datetime | None = None
     lat: float | None = None
     lon: float | None = None
-
-
-class RangeOut(Schema):
-    expected: int
-    low: int
-    high: int
 
 
 class ForecastStepOut(Schema):

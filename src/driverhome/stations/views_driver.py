@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
@@ -89,19 +87,12 @@ def nearby(request):
 
 
 def _arrival_flags(results: list[dict], now) -> None:
-    """With a distance: the expected free truck bays on arrival (60 km/h) and "likely full";
-    likely-full sites move after the others on the page (nearest first within each)."""
-    near = [r for r in results if r["hit"].distance_km is not None]
-    if not near:
-        return
-    forecasts = forecast.for_stations([r["hit"].station for r in near], now)
-    for r in near:
-        station = r["hit"].station
-        when = now + timedelta(minutes=forecast.arrival_minutes(r["hit"].distance_km))
-        expected = forecast.at(forecasts[station.pk], station, when, "trucks")
-        r["arrival"] = {"at": when, "trucks": expected}
-        r["likely_full"] = forecast.likely_full(expected[0] if expected else None, station)
-    results.sort(key=lambda r: bool(r.get("likely_full")))
+    """The expected free truck bays on arrival and "likely full"; likely-full sites move
+    after the others on the page (nearest first within each)."""
+    arrivals = forecast.on_arrival([r["hit"] for r in results], now)
+    for r in results:
+        r["arrival"] = arrivals.get(r["hit"].station.pk)
+    results.sort(key=lambda r: bool(r["arrival"] and r["arrival"]["likely_full"]))
 
 
 def station_map(request):

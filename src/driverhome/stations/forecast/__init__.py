@@ -294,6 +294,26 @@ def likely_full(expected: int | None, station: Station) -> bool:
     return expected is not None and expected <= max(0, station.low_threshold)
 
 
+def on_arrival(hits, now: datetime) -> dict[int, dict]:
+    """For search hits with a distance: ``{station id: {"at", "truck_bays", "likely_full"}}``,
+    arriving at ``ARRIVAL_KMH`` (one query for all of them)."""
+    near = [h for h in hits if h.distance_km is not None]
+    if not near:
+        return {}
+    forecasts = for_stations([h.station for h in near], now)
+    out = {}
+    for hit in near:
+        station = hit.station
+        when = now + timedelta(minutes=arrival_minutes(hit.distance_km))
+        expected = at(forecasts[station.pk], station, when, "trucks")
+        out[station.pk] = {
+            "at": when,
+            "truck_bays": _range(expected),
+            "likely_full": likely_full(expected[0] if expected else None, station),
+        }
+    return out
+
+
 def reason_text(forecast: dict) -> str:
     """Why a site shows no forecast, for people."""
     reason = forecast.get("reason")

@@ -165,3 +165,17 @@ def test_the_refresh_job_is_registered_every_fifteen_minutes():
     from driverhome.stations.tasks import refresh_forecasts
 
     assert refresh_forecasts.task_class in HUEY._registry._periodic_tasks
+
+
+def test_the_nearest_search_api_flags_sites_likely_full_on_arrival(client, orgs, site):
+    full = make_station(orgs["xiapu"], "fc-full", truck_bays=120, beds=0, low_threshold=200)
+    _with_history(full, 22, seed=3)
+    forecast.refresh()
+    url = f"/api/v1/stations?lat={full.lat}&lon={full.lon}"
+    items = client.get(url).json()["items"]
+    assert [i["code"] for i in items] == ["fc-full", "fc-site"]
+    flags = {i["code"]: i["arrival"]["likely_full"] for i in items}
+    assert flags == {"fc-full": True, "fc-site": False}
+    assert items[1]["arrival"]["truck_bays"]["low"] <= items[1]["arrival"]["truck_bays"]["high"]
+    avoiding = client.get(url + "&avoid_full=true").json()["items"]
+    assert [i["code"] for i in avoiding] == ["fc-site", "fc-full"]
