@@ -29,6 +29,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import Role
 from driverhome.core import pii
@@ -60,7 +61,7 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
 
     class Delivery(models.TextChoices):
-        DELIVERED = "delivered", _("Delivered")
+        DELIVERED = "delivered", pgettext_lazy("sms", "Delivered")
         UNDELIVERED = "undelivered", _("Not delivered")
 
     recipient_user = models.ForeignKey(
@@ -168,7 +169,7 @@ class Notification(models.Model):
     def state(self) -> tuple[str, str]:
         """What a person reads of the message's fate: (label, badge colour)."""
         if self.delivery == self.Delivery.DELIVERED:
-            return _("Delivered"), "green"
+            return pgettext_lazy("sms", "Delivered"), "green"
         if self.delivery == self.Delivery.UNDELIVERED:
             return _("Not delivered"), "red"
         if self.status == self.Status.SENT:
