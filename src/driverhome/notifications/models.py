@@ -101,7 +101,9 @@ class Notification(models.Model):
     #: the idempotency key handed to the provider (OutId / SessionContext) and the
     #: public code of the message in the API
     out_id = models.UUIDField(default=uuid.uuid4, unique=True, null=True, editable=False)
-    provider = models.CharField(_("provider"), max_length=16, blank=True, default="")
+    provider = models.CharField(
+        pgettext_lazy("sms", "provider"), max_length=16, blank=True, default=""
+    )
     #: the provider's id of the sent message (Alibaba BizId, Tencent SerialNo)
     provider_message_id = models.CharField(max_length=64, blank=True, default="")
     #: the provider's code of the last refusal (``isv.BUSINESS_LIMIT_CONTROL``, ...)
@@ -220,7 +222,7 @@ class TemplateMapping(models.Model):
     the message's own (``{"no": "tracking_no"}``; Tencent's are ``"1"``, ``"2"``, ...).
     """
 
-    provider = models.CharField(_("provider"), max_length=16)
+    provider = models.CharField(pgettext_lazy("sms", "provider"), max_length=16)
     key = models.CharField(_("message kind"), max_length=60)
     code = models.CharField(_("template code"), max_length=40)
     signature = models.CharField(_("signature"), max_length=40, blank=True)
