@@ -141,7 +141,10 @@ def _fail(row: Notification, *, error: str, code: str) -> Notification:
     row.last_error = error[:1000]
     row.provider_code = code[:80]
     Notification.objects.filter(pk=row.pk).update(
-        status=row.status, last_error=row.last_error, provider_code=row.provider_code
+        status=row.status,
+        last_error=row.last_error,
+        provider_code=row.provider_code,
+        provider=row.provider,
     )
     return row
 
@@ -169,6 +172,7 @@ def deliver(pk: int) -> Notification | None:
         return None
     row.attempts += 1
     backend = get_backend()
+    row.provider = backend.provider  # failures are counted per provider too
     message = _outgoing(row)
     try:
         provider_id = backend.find_sent(message) if row.maybe_sent else None
@@ -187,7 +191,6 @@ def deliver(pk: int) -> Notification | None:
         return _failed_attempt(row, exc, "", retry=True, maybe_sent=False)
     row.status = Notification.Status.SENT
     row.sent_at = now
-    row.provider = backend.provider
     row.provider_message_id = str(provider_id or "")[:64]
     Notification.objects.filter(pk=pk).update(
         status=row.status,
@@ -213,6 +216,7 @@ def _failed_attempt(row, exc, code: str, *, retry: bool, maybe_sent: bool) -> No
         last_error=row.last_error,
         provider_code=row.provider_code,
         maybe_sent=row.maybe_sent,
+        provider=row.provider,
     )
     logger.warning(
         "sms send failed",

@@ -5,11 +5,14 @@ One place for the reads the pages and the API share.
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Count, Max, Q
 
 from .models import Notification
 
 SMS = Notification.Channel.SMS
+_ERROR_PREFIX = re.compile(r"^\w+(?:Error|Exception): ")
 #: failed, reported undelivered, or still waiting to go out
 NEEDS_ATTENTION = Q(status=Notification.Status.FAILED) | Q(
     delivery=Notification.Delivery.UNDELIVERED
@@ -81,6 +84,9 @@ def reason(notification: Notification) -> str:
     if notification.delivery == Notification.Delivery.UNDELIVERED:
         parts = [notification.delivery_code, notification.delivery_reason]
     else:
-        parts = [notification.provider_code, notification.last_error]
+        # "SendError: isv.X: message" → "isv.X: message" (the code once)
+        error = _ERROR_PREFIX.sub("", notification.last_error)
+        code = notification.provider_code
+        parts = [error] if code and error.startswith(code) else [code, error]
     text = " · ".join(p for p in parts if p)
     return text[:200]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import cache
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -90,9 +91,13 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 def parameters(template: str) -> list[str]:
     """The named parameters of a kind of message, in the order its English text uses them."""
+    return list(_parameters(template, TEMPLATES[template]))
+
+
+@cache  # keyed by the text too: a kind's text is fixed once its app has loaded
+def _parameters(template: str, text) -> tuple[str, ...]:
     with translation.override("en"):
-        names = _PLACEHOLDER.findall(str(TEMPLATES[template]))
-    return list(dict.fromkeys(names))
+        return tuple(dict.fromkeys(_PLACEHOLDER.findall(str(text))))
 
 
 def render_params(template: str, context: dict, language: str) -> dict[str, str]:

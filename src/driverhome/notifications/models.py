@@ -29,6 +29,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import Role
 from driverhome.core import pii
@@ -60,7 +61,7 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
 
     class Delivery(models.TextChoices):
-        DELIVERED = "delivered", _("Delivered")
+        DELIVERED = "delivered", pgettext_lazy("sms", "Delivered")
         UNDELIVERED = "undelivered", _("Not delivered")
 
     recipient_user = models.ForeignKey(
@@ -100,7 +101,9 @@ class Notification(models.Model):
     #: the idempotency key handed to the provider (OutId / SessionContext) and the
     #: public code of the message in the API
     out_id = models.UUIDField(default=uuid.uuid4, unique=True, null=True, editable=False)
-    provider = models.CharField(_("provider"), max_length=16, blank=True, default="")
+    provider = models.CharField(
+        pgettext_lazy("sms", "provider"), max_length=16, blank=True, default=""
+    )
     #: the provider's id of the sent message (Alibaba BizId, Tencent SerialNo)
     provider_message_id = models.CharField(max_length=64, blank=True, default="")
     #: the provider's code of the last refusal (``isv.BUSINESS_LIMIT_CONTROL``, ...)
@@ -168,7 +171,7 @@ class Notification(models.Model):
     def state(self) -> tuple[str, str]:
         """What a person reads of the message's fate: (label, badge colour)."""
         if self.delivery == self.Delivery.DELIVERED:
-            return _("Delivered"), "green"
+            return pgettext_lazy("sms", "Delivered"), "green"
         if self.delivery == self.Delivery.UNDELIVERED:
             return _("Not delivered"), "red"
         if self.status == self.Status.SENT:
@@ -219,7 +222,7 @@ class TemplateMapping(models.Model):
     the message's own (``{"no": "tracking_no"}``; Tencent's are ``"1"``, ``"2"``, ...).
     """
 
-    provider = models.CharField(_("provider"), max_length=16)
+    provider = models.CharField(pgettext_lazy("sms", "provider"), max_length=16)
     key = models.CharField(_("message kind"), max_length=60)
     code = models.CharField(_("template code"), max_length=40)
     signature = models.CharField(_("signature"), max_length=40, blank=True)

@@ -169,6 +169,7 @@ def test_a_bad_template_is_given_up_at_once(provider):
     fake.script = [code]
     row = send()
     assert row.status == "failed" and row.attempts == 1 and row.provider_code == code
+    assert row.provider == name  # counted among this provider's failures
     assert code in row.last_error
     assert actions.deliver(row.pk) is None  # nothing left to retry
 
