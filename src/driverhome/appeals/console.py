@@ -82,6 +82,20 @@ def _items(rows, now):
     return items
 
 
+def _weak_items(rows):
+    from .models import ReturnVisit
+
+    labels = dict(ReturnVisit.Resolved.choices)
+    return [
+        {
+            "url": reverse("appeals:appeal-detail", args=[appeal.tracking_no]),
+            "label": f"{appeal.tracking_no} {appeal.category.display_name}",
+            "meta": f"{labels.get(appeal.last_resolved, '—')} · {appeal.last_score}/5",
+        }
+        for appeal in rows
+    ]
+
+
 def worklist_panels(request) -> list[dict]:
     user = request.user
     now = timezone.now()
@@ -128,7 +142,7 @@ def worklist_panels(request) -> list[dict]:
             {
                 "title": _("Weak closures, last %(days)s days") % {"days": (end - start).days + 1},
                 "count": count,
-                "items": _items(weak.order_by("-closed_at")[:PANEL_SIZE], now),
+                "items": _weak_items(weak.order_by("-closed_at")[:PANEL_SIZE]),
                 "url": f"{reverse('appeals:weak-closures')}?start={start:%Y-%m-%d}&end={end:%Y-%m-%d}",
                 "tone": "amber" if count else "",
                 "empty": _("No request closed partly resolved or rated below 3."),

@@ -295,8 +295,8 @@ def weak_closure_list(request):
     """Requests closed partly or not resolved, or rated below 3: per unit, then one by one."""
     from . import weak
 
-    form = PeriodForm(request.GET or None)
     start, end = weak.default_period()
+    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
     unit = ""
     status = 200
     if form.is_bound:
