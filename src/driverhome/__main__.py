@@ -10,6 +10,11 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:] in (["--version"], ["version"]):
+        from driverhome import __version__
+
+        print(__version__)  # the platform's version, not Django's
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "driverhome.config.settings")
     from django.core.management import execute_from_command_line
 

@@ -17,6 +17,37 @@ class EnvError(ValueError):
     """An environment variable holds a value of the wrong form."""
 
 
+def read_env_file(path: str | Path, environ: dict | None = None) -> list[str]:
+    """Set the variables of a ``.env`` file that the environment does not set already.
+
+    ``NAME=value`` lines (``export NAME=value`` too); blank lines and ``#`` comments are
+    skipped; a value may be wrapped in single or double quotes. A variable already in the
+    environment wins, so the service manager's settings override the file. A missing file
+    sets nothing. Returns the names it set.
+    """
+    env = os.environ if environ is None else environ
+    path = Path(path)
+    if not path.is_file():
+        return []
+    loaded = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        name, sep, value = line.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name.replace("_", "").isalnum():
+            raise EnvError(f"{path}:{number}: not a NAME=value line: {raw.strip()[:60]!r}")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        if name not in env:
+            env[name] = value
+            loaded.append(name)
+    return loaded
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

@@ -1,6 +1,7 @@
 """The one settings module.
 
-Everything configurable is read from the environment through the typed helpers
+Everything configurable is read from the environment (and a ``.env`` file, for the
+variables the environment leaves unset) through the typed helpers
 in :mod:`driverhome.config.env`; every variable is listed in ``.env.example``
 and in ``docs/operations.md``. With nothing set the platform runs on SQLite (WAL
 mode) in ``./var``, generating a development secret key and field-encryption keys
@@ -9,6 +10,7 @@ there on first start.
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +28,13 @@ from .env import (
     env_str,
     env_url,
     parse_database_url,
+    read_env_file,
 )
+
+# A .env file (default: ./.env; DRIVERHOME_ENV_FILE names another, or none when empty) fills
+# in the variables the environment does not set: the environment always wins.
+ENV_FILE = os.environ.get("DRIVERHOME_ENV_FILE", ".env")
+ENV_FILE_LOADED = read_env_file(ENV_FILE) if ENV_FILE else []
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PACKAGE_DIR.parent.parent  # the checkout (src/driverhome/ -> ./)

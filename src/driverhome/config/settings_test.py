@@ -7,6 +7,7 @@ rate limits off unless a test turns them on.
 import os
 
 os.environ.setdefault("DRIVERHOME_ENV", "test")
+os.environ.setdefault("DRIVERHOME_ENV_FILE", "")  # a developer's .env never reaches the tests
 os.environ.setdefault("DRIVERHOME_DATA_DIR", os.path.join(os.getcwd(), "var", "test"))
 
 from .settings import *  # noqa: E402,F403
