@@ -6,12 +6,14 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from driverhome.accounts import audit
 from driverhome.core import pii
+from driverhome.core.errors import DomainError
 from driverhome.core.fastinsert import insert
 
-from .messages import render
+from .messages import SECRET_PARAMETERS, render
 from .models import MAX_ATTEMPTS, Notification
 
 logger = logging.getLogger("driverhome.notifications")
@@ -110,6 +112,13 @@ def deliver(pk: int) -> Notification | None:
     if not claimed:
         return None
     row.attempts += 1
+    if row.template in SECRET_PARAMETERS:
+        # Its stored text has the secret masked: sending it would help nobody.
+        row.status = Notification.Status.FAILED
+        Notification.objects.filter(pk=pk).update(
+            status=row.status, last_error="not sent from the stored copy"
+        )
+        return row
     try:
         get_backend().send(row.phone, row.text)
     except Exception as exc:  # noqa: BLE001 - any gateway failure is recorded and retried
@@ -139,7 +148,12 @@ def _schedule_retry(pk: int, attempts: int) -> None:
 
 @transaction.atomic
 def retry(notification: Notification, *, actor) -> Notification:
-    """Put a failed SMS back in the queue (from the console)."""
+    """Put a failed SMS back in the queue (from the console). A one-time code is never resent."""
+    if notification.template in SECRET_PARAMETERS:
+        raise DomainError(
+            _("A one-time code is not sent again: the person asks for a new one."),
+            code="secret_not_resent",
+        )
     updated = Notification.objects.filter(
         pk=notification.pk, status=Notification.Status.FAILED
     ).update(status=Notification.Status.QUEUED, attempts=0)

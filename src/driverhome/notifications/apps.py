@@ -6,3 +6,10 @@ class NotificationsConfig(AppConfig):
     name = "driverhome.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from driverhome.accounts import codes
+
+        from .codes import send_code
+
+        codes.deliver_with(send_code)

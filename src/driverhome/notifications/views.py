@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from driverhome.accounts.access import role_required, staff_required
 from driverhome.accounts.models import Role
 from driverhome.accounts.scoping import get_for_user
+from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 
 from . import actions
@@ -46,6 +47,10 @@ def notice_retry(request, pk: int):
     if notification.status != Notification.Status.FAILED:
         messages.warning(request, _("This message is not waiting for a retry."))
     else:
-        actions.retry(notification, actor=request.user)
-        messages.success(request, _("The message was queued again."))
+        try:
+            actions.retry(notification, actor=request.user)
+        except DomainError as exc:
+            messages.warning(request, str(exc))
+        else:
+            messages.success(request, _("The message was queued again."))
     return redirect("notifications:notice-failed")
