@@ -127,6 +127,31 @@ def api(client, api_token):
     return make
 
 
+@pytest.fixture
+def sms(settings):
+    """The text messages sent through the gateway: ``sms.code_for(phone)`` is the last code."""
+    import re
+
+    from driverhome.notifications.backends import MemoryBackend
+
+    settings.SMS_BACKEND = "driverhome.notifications.backends.MemoryBackend"
+    MemoryBackend.outbox.clear()
+
+    class Outbox:
+        messages = MemoryBackend.outbox
+
+        def to(self, phone):
+            return [text for to, text in MemoryBackend.outbox if to == phone]
+
+        def code_for(self, phone):
+            texts = self.to(phone)
+            assert texts, f"no text message to {phone}"
+            return re.search(r"\b(\d{6})\b", texts[-1]).group(1)
+
+    yield Outbox()
+    MemoryBackend.outbox.clear()
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     url = os.environ.get("REDIS_TEST_URL")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
+from django.contrib.auth import login
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
 
+from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.validation import WriteSchema
 
-from . import actions
+from . import actions, codes
 from .access import require_roles, require_staff
 from .models import ApiToken, AuditLog, Organisation, Role
 from .scoping import get_for_user
@@ -167,3 +171,88 @@ def list_audit(
         for e in page
     ]
     return {"items": items, "next_cursor": page.next_cursor}
+
+
+# --- One-time SMS codes: registration, log in by code, a new password --------------------------
+
+
+class CodeIn(Schema):
+    phone: str = Field(max_length=20)
+    purpose: Literal["register", "login", "reset"]
+
+
+class CodeSentOut(Schema):
+    sent_to: str
+    expires_in: int
+    resend_after: int
+
+
+class LoginCodeIn(Schema):
+    phone: str = Field(max_length=20)
+    code: str = Field(max_length=6)
+
+
+class PasswordResetIn(LoginCodeIn):
+    password: str = Field(max_length=128)
+
+
+class DoneOut(Schema):
+    detail: str
+
+
+def _json_only(request) -> None:
+    # A cross-site form cannot send JSON without the browser asking first (CORS), so a
+    # page elsewhere cannot log a visitor in to someone else's account with these.
+    if request.content_type != "application/json":
+        raise DomainError(_("Send the body as JSON."), code="json_required")
+
+
+@router.post(
+    "/auth/codes",
+    auth=None,
+    response={202: CodeSentOut},
+    summary="Text a one-time code to a mobile number (registration, log in, new password)",
+    description=(
+        "6 digits, valid 5 minutes, 5 tries. One code a minute per number, 5 an hour, 10 a "
+        "day; per client address 20 an hour (429 with Retry-After). To log in or reset, a "
+        "number without a driver's login gets the same answer and no message."
+    ),
+)
+def send_code(request, payload: CodeIn):
+    _json_only(request)
+    sent_to = codes.request_code(
+        payload.phone, payload.purpose, request=request, language=request.LANGUAGE_CODE
+    )
+    return Status(
+        202,
+        {
+            "sent_to": sent_to,
+            "expires_in": int(codes.CODE_TTL.total_seconds()),
+            "resend_after": int(codes.RESEND_AFTER.total_seconds()),
+        },
+    )
+
+
+@router.post(
+    "/auth/login-with-code",
+    auth=None,
+    response=MeOut,
+    summary="Log a driver in with the code texted to his number (a session cookie)",
+)
+def login_with_code(request, payload: LoginCodeIn):
+    _json_only(request)
+    user = codes.login_with_code(payload.phone, payload.code, request=request)
+    login(request, user, backend="driverhome.accounts.backends.UsernameOrPhoneBackend")
+    return me(request)
+
+
+@router.post(
+    "/auth/password-reset",
+    auth=None,
+    response=DoneOut,
+    summary="Set a new password with the code texted to the driver's number",
+)
+def password_reset(request, payload: PasswordResetIn):
+    _json_only(request)
+    codes.reset_password(payload.phone, payload.code, payload.password, request=request)
+    return {"detail": _("Your new password is set.")}

@@ -32,3 +32,32 @@ class AuditFilterForm(forms.Form):
     until = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class PhoneCodeForm(forms.Form):
+    """A mobile number and the code sent to it (the code is checked on the second step)."""
+
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}"}
+        ),
+        help_text=_("6 digits, valid for 5 minutes."),
+    )
+
+
+class PasswordResetForm(PhoneCodeForm):
+    password = forms.CharField(
+        label=_("New password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits."),
+    )

@@ -367,3 +367,61 @@ class AccessLog(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.subject_repr} {self.field}"
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent by SMS to prove a mobile number. The code itself is never stored:
+    only a keyed hash of it with a per-code salt; the number only as its lookup hash.
+
+    One live code per number and purpose (a named partial unique constraint). Transitions:
+
+        live → used      the right code, once
+        live → replaced  a newer code was asked for the same number and purpose
+        live → spent     too many wrong tries
+    A live code past ``expires_at`` is refused as expired. ``accounts/codes.py`` decides.
+    """
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", _("Registration")
+        LOGIN = "login", _("Log in by code")
+        RESET = "reset", _("Password reset")
+
+    class Status(models.TextChoices):
+        LIVE = "live", _("Not used yet")
+        USED = "used", _("Used")
+        REPLACED = "replaced", _("Replaced")
+        SPENT = "spent", _("Too many tries")
+
+    phone_hash = models.CharField(max_length=64, editable=False)
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    salt = models.CharField(max_length=32, editable=False)
+    code_hash = models.CharField(max_length=64, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.LIVE
+    )
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS code")
+        verbose_name_plural = _("SMS codes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone_hash", "purpose"],
+                condition=models.Q(status="live"),
+                name="phonecode_one_live_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["live", "used", "replaced", "spent"]),
+                name="phonecode_status_valid",
+            ),
+        ]
+        indexes = [
+            # codes.request_code: the codes sent to a number in the last day (the send limits).
+            models.Index(fields=["phone_hash", "-created_at"], name="phonecode_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code ({self.status})"

@@ -7,6 +7,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", views.login_with_code, name="login-code"),
+    path("password/reset/", views.password_reset, name="password-reset"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("home/", views.home, name="home"),
     path("organisations/", views.org_list, name="org-list"),

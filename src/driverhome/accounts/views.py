@@ -5,19 +5,24 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from driverhome.core.errors import DomainError, RateLimited
 from driverhome.core.pagination import paginate
+from driverhome.core.ratelimit import rate_limit
 
-from . import actions
+from . import actions, codes
 from .access import role_required, staff_required
-from .forms import AuditFilterForm, LoginForm, TokenForm
+from .forms import AuditFilterForm, LoginForm, PasswordResetForm, PhoneCodeForm, TokenForm
 from .models import AccessLog, ApiToken, AuditLog, Organisation, Role
 
 
@@ -25,6 +30,135 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+BACKEND = "driverhome.accounts.backends.UsernameOrPhoneBackend"
+
+
+def safe_next(request, default: str = "/accounts/home/") -> str:
+    """The ``next`` address when it stays on this site, else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def send_code_step(request, form, purpose: str):
+    """The "send me a code" button of a form with a ``phone`` field.
+
+    Returns the masked number the code went to (and says so), or None with the reason on
+    the form; a rate limit comes back as the RateLimited error for a 429.
+    """
+    try:
+        sent_to = codes.request_code(
+            form.cleaned_data["phone"], purpose, request=request, language=request.LANGUAGE_CODE
+        )
+    except RateLimited:
+        raise
+    except DomainError as exc:
+        form.add_error("phone" if exc.extra.get("field") == "phone" else None, str(exc))
+        return None
+    messages.info(
+        request,
+        _("We sent a %(digits)s-digit code to %(phone)s. It is valid for %(minutes)s minutes.")
+        % {"digits": codes.DIGITS, "phone": sent_to, "minutes": codes.minutes_valid()},
+    )
+    return sent_to
+
+
+def code_page(request, form_class, purpose: str, template: str, submit, context=None):
+    """A page with a mobile number, a "send me a code" button and a final step.
+
+    The send button checks the number only and keeps the rest as typed; the final step
+    validates ``form_class`` and calls ``submit(form)``, which returns the response or
+    raises DomainError (shown on its field). A rate limit answers 429 with ``Retry-After``.
+    """
+    status, retry_after, sent = 200, None, False
+    if request.method == "POST" and request.POST.get("action") == "send":
+        step = PhoneCodeForm(request.POST)
+        form = form_class(initial=request.POST.dict())
+        # Unbound (no errors for the fields not filled yet), but able to take the number's.
+        form.errors  # noqa: B018 - creates the empty error list
+        form.cleaned_data = {}
+        try:
+            if step.is_valid():
+                sent = send_code_step(request, step, purpose) is not None
+        except RateLimited as exc:
+            step.add_error(None, str(exc))
+            status, retry_after = 429, exc.retry_after
+        for field, errors in step.errors.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    elif request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                if not form.cleaned_data.get("code"):
+                    raise DomainError(
+                        _("Enter the 6-digit code from the text message."), field="code"
+                    )
+                return submit(form)
+            except RateLimited as exc:
+                form.add_error(None, str(exc))
+                status, retry_after = 429, exc.retry_after
+            except DomainError as exc:
+                field = exc.extra.get("field")
+                form.add_error(field if field in form.fields else None, str(exc))
+    else:
+        form = form_class()
+    response = render(
+        request,
+        template,
+        {"form": form, "sent": sent, "next": safe_next(request, ""), **(context or {})},
+        status=status,
+    )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@never_cache
+@rate_limit("sms-code-page", limit=30, window=600)
+def login_with_code(request):
+    """Log in without a password: the code sent to the driver's mobile number."""
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+
+    def submit(form):
+        user = codes.login_with_code(
+            form.cleaned_data["phone"], form.cleaned_data["code"], request=request
+        )
+        login(request, user, backend=BACKEND)
+        return redirect(safe_next(request))
+
+    return code_page(
+        request, PhoneCodeForm, codes.Purpose.LOGIN, "accounts/login_code.html", submit
+    )
+
+
+@never_cache
+@rate_limit("sms-code-page", limit=30, window=600)
+def password_reset(request):
+    """A new password for a driver who proves his number with a code."""
+
+    def submit(form):
+        password = form.cleaned_data.get("password") or ""
+        if not password:
+            raise DomainError(
+                _("Choose a new password."), code="password_required", field="password"
+            )
+        user = codes.reset_password(
+            form.cleaned_data["phone"], form.cleaned_data["code"], password, request=request
+        )
+        login(request, user, backend=BACKEND)
+        messages.success(request, _("Your new password is set. You are logged in."))
+        return redirect(safe_next(request))
+
+    return code_page(
+        request, PasswordResetForm, codes.Purpose.RESET, "accounts/password_reset.html", submit
+    )
 
 
 def locked_out(request, credentials=None, *args, **kwargs):

@@ -90,7 +90,9 @@ for _key in FIELD_ENCRYPTION_KEYS:
             "(32 url-safe base64-encoded bytes; make one with `driverhome genkey`)"
         ) from None
 
-DEBUG = env_bool("DRIVERHOME_DEBUG", ENV == "development")
+# Off unless a developer asks for it: users get the platform's own error pages, never
+# Django's debug page (which lists every URL and setting).
+DEBUG = env_bool("DRIVERHOME_DEBUG", False)
 ALLOWED_HOSTS = env_list(
     "DRIVERHOME_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"]
 )
@@ -143,6 +145,7 @@ ROOT_URLCONF = "driverhome.config.urls"
 WSGI_APPLICATION = "driverhome.config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
+CSRF_FAILURE_VIEW = "driverhome.core.errorpages.csrf_failure"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "core:driver-home"
 
@@ -364,6 +367,8 @@ LOGGING = {
 
 # --- Domain defaults ------------------------------------------------------------------------------
 AVAILABILITY_STALE_MINUTES = env_int("DRIVERHOME_AVAILABILITY_STALE_MINUTES", 30, min_value=1)
+# Event check-in opens this many minutes before the start and closes at the end.
+EVENT_CHECK_IN_OPENS_MINUTES = env_int("DRIVERHOME_EVENT_CHECK_IN_OPENS_MINUTES", 120, min_value=0)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "driverhome2026")
 RATE_LIMITS_ENABLED = env_bool("DRIVERHOME_RATE_LIMITS", ENV != "test")
 

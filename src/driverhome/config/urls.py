@@ -43,5 +43,11 @@ for app in APP_PAGES:
             continue
         urlpatterns.append(path(prefix, include(module_name)))
 
+# The platform's own error pages (driver or console look; JSON under /api/ and /open311/).
+handler400 = "driverhome.core.errorpages.bad_request"
+handler403 = "driverhome.core.errorpages.permission_denied"
+handler404 = "driverhome.core.errorpages.page_not_found"
+handler500 = "driverhome.core.errorpages.server_error"
+
 if optional_import("driverhome.appeals.open311") is not None:
     urlpatterns.append(path("open311/v2/", include("driverhome.appeals.open311")))

@@ -137,3 +137,42 @@ def gcj02_to_wgs84(lat: float, lon: float) -> tuple[float, float]:
         if abs(glat - lat) < 1e-9 and abs(glon - lon) < 1e-9:
             break
     return wlat, wlon
+
+
+# --- GCJ-02 -> BD-09 (Baidu) --------------------------------------------------------------
+# Baidu's published offset on top of GCJ-02 (the formula of Baidu's own SDK samples).
+_X_PI = math.pi * 3000.0 / 180.0
+
+
+def gcj02_to_bd09(lat: float, lon: float) -> tuple[float, float]:
+    """Shift a GCJ-02 point to Baidu's BD-09."""
+    z = math.sqrt(lon * lon + lat * lat) + 0.00002 * math.sin(lat * _X_PI)
+    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * _X_PI)
+    return z * math.sin(theta) + 0.006, z * math.cos(theta) + 0.0065
+
+
+def bd09_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
+    """Inverse of :func:`gcj02_to_bd09` (Baidu's published formula)."""
+    x, y = lon - 0.0065, lat - 0.006
+    z = math.sqrt(x * x + y * y) - 0.00002 * math.sin(y * _X_PI)
+    theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)
+    return z * math.sin(theta), z * math.cos(theta)
+
+
+def wgs84_to_bd09(lat: float, lon: float) -> tuple[float, float]:
+    """A stored (WGS-84) point as Baidu Maps expects it: through GCJ-02. Outside China unchanged."""
+    if not in_china(lat, lon):
+        return lat, lon
+    return gcj02_to_bd09(*wgs84_to_gcj02(lat, lon))
+
+
+# --- Bearing --------------------------------------------------------------------------------
+
+
+def initial_bearing(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Compass bearing in degrees (0 = north, 90 = east) from the first point towards the second."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dlmb = math.radians(lon2 - lon1)
+    x = math.sin(dlmb) * math.cos(phi2)
+    y = math.cos(phi1) * math.sin(phi2) - math.sin(phi1) * math.cos(phi2) * math.cos(dlmb)
+    return (math.degrees(math.atan2(x, y)) + 360.0) % 360.0

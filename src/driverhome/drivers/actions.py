@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from driverhome.accounts import audit
+from driverhome.accounts import audit, codes
 from driverhome.accounts.models import Organisation, Role, User
-from driverhome.core import idnumber, phone, pii, plates
+from driverhome.core import idnumber, pii, plates
 from driverhome.core.errors import Conflict, DomainError
 
 from .models import (
@@ -60,7 +60,7 @@ FILE_FIELDS = [
 ]
 
 
-def _clean_id(value: str) -> idnumber.IdNumber:
+def clean_id(value: str) -> idnumber.IdNumber:
     try:
         return idnumber.parse(value)
     except idnumber.InvalidIdNumber as exc:
@@ -70,15 +70,7 @@ def _clean_id(value: str) -> idnumber.IdNumber:
         raise DomainError(message, code="invalid_id_number", field="id_number") from None
 
 
-def _clean_phone(value: str) -> str:
-    try:
-        return phone.parse_mobile(value)
-    except phone.InvalidPhone:
-        raise DomainError(
-            _("Not a valid mainland mobile number (11 digits starting with 1)."),
-            code="invalid_phone",
-            field="phone",
-        ) from None
+_clean_phone = codes.clean_phone  # one rule and one message for a mobile number
 
 
 def _check_unique(driver: Driver) -> None:
@@ -92,7 +84,7 @@ def _check_unique(driver: Driver) -> None:
 def _apply(driver: Driver, fields: dict) -> None:
     for key, value in fields.items():
         if key == "id_number":
-            driver.set_id_number(_clean_id(value).number if value else "")
+            driver.set_id_number(clean_id(value).number if value else "")
         elif key == "phone":
             driver.set_phone(_clean_phone(value) if value else "")
         elif key == "name":
@@ -262,7 +254,7 @@ FAMILY_FIELDS = [
 def add_family_member(driver: Driver, *, actor, id_number: str = "", **fields) -> FamilyMember:
     member = FamilyMember(driver=driver, **fields)
     if id_number:
-        parsed = _clean_id(id_number)
+        parsed = clean_id(id_number)
         member.id_number = parsed.number
         member.id_hash = pii.lookup_hash(parsed.number, kind="id")
         member.birth_date = member.birth_date or parsed.birth_date
@@ -360,7 +352,7 @@ def request_correction(
         raise DomainError(_("This field cannot be corrected."), field="field")
     new_value = (new_value or "").strip()
     if field == "id_number":
-        new_value = _clean_id(new_value).number
+        new_value = clean_id(new_value).number
     elif field == "phone":
         new_value = _clean_phone(new_value)
     elif field == "licence_expiry":
@@ -430,10 +422,23 @@ def register_driver(
     password: str,
     organisation: Organisation,
     consents: list[str],
+    phone_proof=None,
 ) -> tuple[User, Driver]:
-    """A driver registers himself: links his existing file (same ID and phone) or opens a new one."""
-    parsed = _clean_id(id_number)
+    """A driver registers himself: links his existing file (same ID and phone) or opens a new one.
+
+    ``phone_proof`` is the registration code he received on that number, just used
+    (``accounts.codes.verify_code``): without it nothing is registered. A file found by
+    the ID number is claimed only when it holds the same number, so the code went to the
+    phone on the file; a file without a number is claimed through staff.
+    """
+    parsed = clean_id(id_number)
     mobile = _clean_phone(phone_number)
+    if not codes.proves(phone_proof, mobile, codes.Purpose.REGISTER):
+        raise DomainError(
+            _("Prove your mobile number with the code we text to it."),
+            code="phone_not_proven",
+            field="code",
+        )
     if Consent.Purpose.FILE not in consents or Consent.Purpose.SENSITIVE not in consents:
         raise DomainError(
             _("Keeping your file and processing your ID number need your consent."),
@@ -449,7 +454,15 @@ def register_driver(
     if driver is not None:
         if driver.user_id is not None:
             raise Conflict(_("This file already has a login."), code="login_exists")
-        if driver.phone_hash and driver.phone_hash != pii.lookup_hash(mobile, kind="phone"):
+        if not driver.phone_hash:
+            raise DomainError(
+                _(
+                    "Your file has no mobile number yet. Ask staff at your Driver's Home to "
+                    "add it, then register again."
+                ),
+                code="file_without_phone",
+            )
+        if driver.phone_hash != pii.lookup_hash(mobile, kind="phone"):
             # Someone who knows a driver's ID number must not take over his file.
             raise DomainError(
                 _(

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from driverhome.accounts.forms import PhoneCodeForm
 from driverhome.accounts.models import AccessLog, Organisation, Role, User
 from driverhome.core.validation import RulesFormMixin
 
@@ -166,11 +167,12 @@ class RevealForm(RulesFormMixin, forms.Form):
     reason = forms.CharField(label=_("Why do you need the full value?"), max_length=200)
 
 
-class RegisterForm(RulesFormMixin, forms.Form):
+class RegisterForm(RulesFormMixin, PhoneCodeForm):
+    """The mobile number and its code (``PhoneCodeForm``) come first, then the file."""
+
     rules_model = Driver
 
     name = forms.CharField(label=_("Your name"), max_length=60)
-    phone = forms.CharField(label=_("Mobile number"), max_length=20)
     id_number = forms.CharField(label=_("ID number"), max_length=18)
     site = forms.ModelChoiceField(label=_("Your Driver's Home"), queryset=None)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=8)
@@ -189,6 +191,21 @@ class RegisterForm(RulesFormMixin, forms.Form):
                 Organisation.Kind.SUBDISTRICT,
             ],
         ).order_by("path")
+
+    def clean_id_number(self):
+        """Checked before the code is used, so that a typo does not cost the code."""
+        from driverhome.core.errors import DomainError
+
+        from .actions import clean_id
+
+        try:
+            return clean_id(self.cleaned_data["id_number"]).number
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def file_fields(self):
+        """The fields after the number and its code."""
+        return [self[name] for name in self.fields if name not in ("phone", "code")]
 
     def consents(self) -> list[str]:
         return [

@@ -11,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from driverhome.accounts import codes
 from driverhome.accounts.access import driver_required
+from driverhome.accounts.views import BACKEND, code_page, safe_next
 from driverhome.core.errors import DomainError
 from driverhome.core.ratelimit import rate_limit
 
@@ -23,32 +25,35 @@ from .models import Consent, CorrectionRequest
 
 @rate_limit("driver-register", limit=10, window=600)
 def register(request):
+    """Two steps on one page: the mobile number proven by a code, then the file."""
     user = request.user
     if user.is_authenticated:
         if user.is_platform_staff:
             return redirect("core:console-home")
         if driver_for_user(user) is not None:
             return redirect("drivers_driver:my-file")
-    form = RegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+
+    def submit(form):
         data = form.cleaned_data
-        try:
-            new_user, _driver = actions.register_driver(
-                name=data["name"],
-                phone_number=data["phone"],
-                id_number=data["id_number"],
-                password=data["password"],
-                organisation=data["site"],
-                consents=form.consents(),
-            )
-        except DomainError as exc:
-            field = exc.extra.get("field")
-            form.add_error({"phone": "phone", "id_number": "id_number"}.get(field), str(exc))
-        else:
-            login(request, new_user, backend="driverhome.accounts.backends.UsernameOrPhoneBackend")
-            messages.success(request, _("Welcome! Your file is ready."))
-            return redirect("drivers_driver:my-file")
-    return render(request, "drivers/driver/register.html", {"form": form})
+        proof = codes.verify_code(
+            data["phone"], codes.Purpose.REGISTER, data["code"], request=request
+        )
+        new_user, _driver = actions.register_driver(
+            name=data["name"],
+            phone_number=data["phone"],
+            id_number=data["id_number"],
+            password=data["password"],
+            organisation=data["site"],
+            consents=form.consents(),
+            phone_proof=proof,
+        )
+        login(request, new_user, backend=BACKEND)
+        messages.success(request, _("Welcome! Your file is ready."))
+        return redirect(safe_next(request, "/d/drivers/"))
+
+    return code_page(
+        request, RegisterForm, codes.Purpose.REGISTER, "drivers/driver/register.html", submit
+    )
 
 
 def _own(request):

@@ -14,6 +14,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -738,13 +739,52 @@ def close_past_events(*, now=None, older_than=timedelta(hours=12)) -> int:
 # --- Check-in ------------------------------------------------------------------------------------
 
 
-def check_in(event: Event, driver, *, actor, method: str) -> tuple[CheckIn, bool]:
-    """Record a driver as present. Returns (check-in, created); a repeat returns the first one."""
+def check_in_window(event: Event) -> tuple[datetime, datetime]:
+    """When check-in is accepted: from ``EVENT_CHECK_IN_OPENS_MINUTES`` before the start to the end."""
+    opens = event.starts_at - timedelta(minutes=settings.EVENT_CHECK_IN_OPENS_MINUTES)
+    return opens, event.ends_at
+
+
+def check_in_refusal(event: Event, now: datetime | None = None) -> DomainError | None:
+    """Why a check-in at ``now`` is refused (too early, over, cancelled), or None when it is open."""
+    if event.status == Event.Status.CANCELLED:
+        return DomainError(_("This event was cancelled."), code="cancelled")
+    now = now or timezone.now()
+    opens, closes = check_in_window(event)
+    if now < opens:
+        return DomainError(
+            _(
+                "Check-in is not open yet. It opens at %(opens)s, %(minutes)s minutes before the start."
+            )
+            % {"opens": _local(opens), "minutes": settings.EVENT_CHECK_IN_OPENS_MINUTES},
+            code="check_in_not_open",
+            opens_at=opens.isoformat(),
+        )
+    if now >= closes or event.status == Event.Status.HELD:
+        return DomainError(
+            _("Check-in is closed: the event ended at %(ends)s.") % {"ends": _local(closes)},
+            code="check_in_closed",
+            closed_at=closes.isoformat(),
+        )
+    return None
+
+
+def check_in(
+    event: Event, driver, *, actor, method: str, now: datetime | None = None
+) -> tuple[CheckIn, bool]:
+    """Record a driver as present. Returns (check-in, created); a repeat returns the first one.
+
+    Only inside the event's check-in window (``check_in_window``); outside it a
+    ``DomainError`` says when it opens or why it closed. A repeat is answered at any time.
+    """
     if event.status == Event.Status.CANCELLED:
         raise DomainError(_("This event was cancelled."), code="cancelled")
     existing = CheckIn.objects.filter(event=event, driver=driver).first()
     if existing is not None:
         return existing, False
+    refusal = check_in_refusal(event, now)
+    if refusal is not None:
+        raise refusal
     try:
         return _check_in(event, driver, actor=actor, method=method), True
     except IntegrityError:

@@ -234,7 +234,12 @@ def event_self_check_in(request, code: str, token: str):
                 _("You are checked in. Welcome!") if created else _("You were already checked in."),
             )
             return redirect("events_driver:event-detail", code=event.code)
-    return render(request, "events/driver/self_check_in.html", {"event": event, "token": token})
+    refusal = actions.check_in_refusal(event)
+    return render(
+        request,
+        "events/driver/self_check_in.html",
+        {"event": event, "token": token, "refusal": str(refusal) if refusal else ""},
+    )
 
 
 @driver_required

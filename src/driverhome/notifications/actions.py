@@ -19,7 +19,7 @@ from driverhome.core.fastinsert import insert
 
 from . import sms_templates
 from .backends import DeliveryStatus, OutgoingSms
-from .messages import TEMPLATES, parameters, render, render_params
+from .messages import SECRET_PARAMETERS, TEMPLATES, parameters, render, render_params
 from .models import MAX_ATTEMPTS, DeliveryReport, Notification, TemplateMapping
 
 logger = logging.getLogger("driverhome.notifications")
@@ -171,6 +171,13 @@ def deliver(pk: int) -> Notification | None:
     if not claimed:
         return None
     row.attempts += 1
+    if row.template in SECRET_PARAMETERS:
+        # Its stored text has the secret masked: sending it would help nobody.
+        row.status = Notification.Status.FAILED
+        Notification.objects.filter(pk=pk).update(
+            status=row.status, last_error="not sent from the stored copy"
+        )
+        return row
     backend = get_backend()
     row.provider = backend.provider  # failures are counted per provider too
     message = _outgoing(row)
@@ -239,7 +246,12 @@ def _schedule_retry(pk: int, attempts: int) -> None:
 
 @transaction.atomic
 def retry(notification: Notification, *, actor) -> Notification:
-    """Put a failed SMS back in the queue (from the console)."""
+    """Put a failed SMS back in the queue (from the console). A one-time code is never resent."""
+    if notification.template in SECRET_PARAMETERS:
+        raise DomainError(
+            _("A one-time code is not sent again: the person asks for a new one."),
+            code="secret_not_resent",
+        )
     updated = Notification.objects.filter(
         pk=notification.pk, status=Notification.Status.FAILED
     ).update(status=Notification.Status.QUEUED, attempts=0)

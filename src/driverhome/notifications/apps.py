@@ -9,3 +9,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the deploy check of SMS templates
+        from driverhome.accounts import codes
+
+        from .codes import send_code
+
+        codes.deliver_with(send_code)

@@ -113,3 +113,13 @@ def backend_path(name: str) -> str:
 
 def get_backend() -> BaseBackend:
     return import_string(backend_path(settings.SMS_BACKEND))()
+
+
+class MemoryBackend(BaseBackend):
+    """Keeps the messages in ``MemoryBackend.outbox`` as (phone, text): for tests."""
+
+    outbox: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> str:
+        MemoryBackend.outbox.append((phone, text))
+        return f"memory-{len(MemoryBackend.outbox)}"

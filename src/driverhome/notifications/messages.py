@@ -60,6 +60,19 @@ TEMPLATES = {
     "appeal.extension_requested": _(
         "%(unit)s asks for %(days)s more working days on request %(tracking_no)s: %(note)s"
     ),
+    # One-time codes (accounts/codes.py): each purpose its own template, the code a parameter.
+    "auth.code.register": _(
+        "%(code)s is your code to register at the Driver's Home. It is valid for "
+        "%(minutes)s minutes. Never tell it to anyone, staff included."
+    ),
+    "auth.code.login": _(
+        "%(code)s is your code to log in to the Driver's Home. It is valid for "
+        "%(minutes)s minutes. Never tell it to anyone, staff included."
+    ),
+    "auth.code.reset": _(
+        "%(code)s is your code to set a new password at the Driver's Home. It is valid for "
+        "%(minutes)s minutes. If you did not ask for it, ignore this message."
+    ),
     "appeal.extension_decided": _(
         "The extension of request %(tracking_no)s was %(decision)s. Due: %(due)s."
     ),
@@ -72,6 +85,15 @@ TEMPLATES = {
         "The driver asks to reopen request %(tracking_no)s: %(note)s. Please decide."
     ),
     "appeal.reopen_decided": _("Your request to reopen %(tracking_no)s was %(decision)s. %(note)s"),
+}
+
+
+#: templates that carry a secret, with its parameter: the stored copy of the message masks
+#: it, and such a message is sent once, at once, and never again from the stored copy.
+SECRET_PARAMETERS = {
+    "auth.code.register": "code",
+    "auth.code.login": "code",
+    "auth.code.reset": "code",
 }
 
 

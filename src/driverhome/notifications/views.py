@@ -75,8 +75,12 @@ def notice_retry(request, pk: int):
     if notification.status != Notification.Status.FAILED:
         messages.warning(request, _("This message is not waiting for a retry."))
     else:
-        actions.retry(notification, actor=request.user)
-        messages.success(request, _("The message was queued again."))
+        try:
+            actions.retry(notification, actor=request.user)
+        except DomainError as exc:
+            messages.warning(request, str(exc))
+        else:
+            messages.success(request, _("The message was queued again."))
     return redirect("notifications:notice-failed")
 
 

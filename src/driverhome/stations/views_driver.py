@@ -18,7 +18,7 @@ from driverhome.core.errors import DomainError, RateLimited
 from driverhome.core.ratelimit import check_rate
 from driverhome.core.uploads import upload_response
 
-from . import actions, forecast, present, search
+from . import actions, forecast, navigation, present, search
 from .forms import DriverCheckInForm, NearbyForm, ReviewForm
 from .models import CheckIn, Station, StationFacility
 
@@ -179,6 +179,7 @@ def station_detail(request, code: str):
             "reviews": list(present.visible_reviews(station)[:5]),
             "exceptions": [e for e in station.hours_exceptions.all() if e.date >= now.date()],
             "can_review": can_review,
+            "where": navigation.where(station),
             "free_facilities": [sf for sf in station.facilities.all() if sf.is_free],
             "paid_facilities": [sf for sf in station.facilities.all() if not sf.is_free],
         },

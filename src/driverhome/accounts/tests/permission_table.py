@@ -17,6 +17,22 @@ def _district_org(personas, orgs):
 CHECKS = [
     Check("accounts:login", EVERYONE),
     Check("accounts:logout", EVERYONE, method="POST"),
+    # The ways in without a password: public, limited per number and per client address.
+    Check("accounts:login-code", EVERYONE),
+    Check("accounts:password-reset", EVERYONE),
+    Check(
+        "POST /api/v1/auth/codes", EVERYONE, data={"phone": "13912345678", "purpose": "register"}
+    ),
+    Check(
+        "POST /api/v1/auth/login-with-code",
+        EVERYONE,
+        data={"phone": "13912345678", "code": "000000"},
+    ),
+    Check(
+        "POST /api/v1/auth/password-reset",
+        EVERYONE,
+        data={"phone": "13912345678", "code": "000000", "password": "a-new-pass-2026"},
+    ),
     Check("accounts:home", EVERYONE),
     Check("accounts:org-list", SUP_ADMIN),
     Check("accounts:audit-list", SUP_ADMIN),

@@ -9,7 +9,8 @@ from driverhome.drivers.models import Consent, CorrectionRequest, Driver, Family
 from .factories import make_driver, next_id, next_phone
 
 
-def _register(client, orgs, **overrides):
+def _register(client, orgs, sms, **overrides):
+    """The registration page as a driver uses it: a code to his number, then the form."""
     data = {
         "name": "王建国",
         "phone": next_phone(),
@@ -20,12 +21,15 @@ def _register(client, orgs, **overrides):
         "consent_sensitive": "on",
     }
     data.update(overrides)
-    return client.post("/d/drivers/register/", data), data
+    sent = client.post("/d/drivers/register/", {**data, "action": "send"})
+    assert sent.status_code == 200, sent.content
+    data["code"] = sms.code_for(data["phone"])
+    return client.post("/d/drivers/register/", {**data, "action": "submit"}), data
 
 
 @pytest.mark.django_db
-def test_registration_opens_a_file_with_consent_and_logs_in(client, orgs):
-    response, data = _register(client, orgs)
+def test_registration_opens_a_file_with_consent_and_logs_in(client, orgs, sms):
+    response, data = _register(client, orgs, sms)
     assert response.status_code == 302 and response["Location"] == "/d/drivers/"
     driver = Driver.objects.get()
     assert driver.user.phone == data["phone"] and driver.organisation == orgs["xiapu"]
@@ -35,30 +39,30 @@ def test_registration_opens_a_file_with_consent_and_logs_in(client, orgs):
 
 
 @pytest.mark.django_db
-def test_registration_needs_consent(client, orgs):
-    response, _ = _register(client, orgs, consent_sensitive="")
+def test_registration_needs_consent(client, orgs, sms):
+    response, _ = _register(client, orgs, sms, consent_sensitive="")
     assert response.status_code == 200
     assert not Driver.objects.exists() and not User.objects.filter(role="driver").exists()
 
 
 @pytest.mark.django_db
-def test_registration_links_an_existing_file_only_with_the_same_phone(client, orgs):
+def test_registration_links_an_existing_file_only_with_the_same_phone(client, orgs, sms):
     existing = make_driver(orgs["xiapu"], name="王建国")
-    response, _ = _register(client, orgs, id_number=existing.id_number)
+    response, _ = _register(client, orgs, sms, id_number=existing.id_number)
     assert response.status_code == 200
     assert "phone_mismatch" not in response.content.decode()
     assert response.context["form"].errors
-    response, _ = _register(client, orgs, id_number=existing.id_number, phone=existing.phone)
+    response, _ = _register(client, orgs, sms, id_number=existing.id_number, phone=existing.phone)
     assert response.status_code == 302
     assert Driver.objects.count() == 1
     assert Driver.objects.get().user is not None
 
 
 @pytest.mark.django_db
-def test_registration_refuses_a_wrong_check_digit(client, orgs):
+def test_registration_refuses_a_wrong_check_digit(client, orgs, sms):
     number = next_id()
     wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
-    response, _ = _register(client, orgs, id_number=wrong)
+    response, _ = _register(client, orgs, sms, id_number=wrong)
     assert response.status_code == 200
     assert "id_number" in response.context["form"].errors
 
@@ -150,10 +154,12 @@ def test_deletion_anonymises_and_keeps_statistics(client_for, own, personas, org
 
 
 @pytest.mark.django_db
-def test_anonymised_file_frees_its_id_number_for_a_new_registration(client, orgs, own, personas):
+def test_anonymised_file_frees_its_id_number_for_a_new_registration(
+    client, orgs, own, personas, sms
+):
     number = own.id_number
     actions.anonymise_driver(own, actor=personas["supervisor"])
-    response, _ = _register(client, orgs, id_number=number)
+    response, _ = _register(client, orgs, sms, id_number=number)
     assert response.status_code == 302
     assert Consent.objects.filter(driver__user__isnull=False).count() == 2
 

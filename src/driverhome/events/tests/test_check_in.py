@@ -1,9 +1,26 @@
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.test import override_settings
+
+from driverhome.core.errors import DomainError
 from driverhome.events import actions, tokens
 from driverhome.events.models import CheckIn, Registration
 
+from .helpers import make_event
+
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def market(station):
+    """A market that starts now: its check-in window is open."""
+    return make_event(station, days=0, capacity=2)
+
+
+@pytest.fixture
+def next_week(station):
+    return make_event(station, days=7, title="下周集市")
 
 
 def test_staff_scan_the_drivers_qr_code_once_only(client_for, market, driver):
@@ -90,3 +107,76 @@ def test_a_cancelled_event_checks_nobody_in(market, driver):
     market.refresh_from_db()
     with pytest.raises(DomainError):
         actions.check_in(market, driver, actor=None, method="lookup")
+
+
+def test_check_in_opens_two_hours_before_the_start_and_closes_at_the_end(next_week, driver):
+    start, end = next_week.starts_at, next_week.ends_at
+    for moment in (start - timedelta(days=6), start - timedelta(hours=2, seconds=1)):
+        with pytest.raises(DomainError) as early:
+            actions.check_in(next_week, driver, actor=None, method="lookup", now=moment)
+        assert early.value.code == "check_in_not_open"
+        assert early.value.extra["opens_at"] == (start - timedelta(hours=2)).isoformat()
+    for moment in (end, end + timedelta(hours=1)):
+        with pytest.raises(DomainError) as late:
+            actions.check_in(next_week, driver, actor=None, method="lookup", now=moment)
+        assert late.value.code == "check_in_closed"
+    assert not CheckIn.objects.exists()
+    row, created = actions.check_in(
+        next_week, driver, actor=None, method="lookup", now=start - timedelta(hours=2)
+    )
+    assert created and row.event == next_week
+    # Already checked in: a repeat scan after the end is answered, not refused.
+    again, created = actions.check_in(next_week, driver, actor=None, method="lookup", now=end)
+    assert again.pk == row.pk and not created
+
+
+@override_settings(EVENT_CHECK_IN_OPENS_MINUTES=30)
+def test_the_opening_is_a_setting(next_week, driver):
+    start = next_week.starts_at
+    with pytest.raises(DomainError):
+        actions.check_in(
+            next_week, driver, actor=None, method="lookup", now=start - timedelta(minutes=31)
+        )
+    _row, created = actions.check_in(
+        next_week, driver, actor=None, method="lookup", now=start - timedelta(minutes=30)
+    )
+    assert created
+
+
+def test_an_early_scan_at_the_desk_says_when_check_in_opens(client_for, next_week, driver):
+    response = client_for("site_staff").post(
+        f"/console/events/{next_week.code}/check-in/", {"q": tokens.driver_token(driver)}
+    )
+    assert response.status_code == 200
+    opens = actions.check_in_window(next_week)[0]
+    assert actions._local(opens).encode() in response.content
+    assert "签到尚未开始".encode() in response.content
+    assert not CheckIn.objects.exists()
+
+
+def test_an_early_scan_through_the_api_answers_400_with_the_opening(api, next_week, driver):
+    response = api("site_staff").post(
+        f"/api/v1/events/{next_week.code}/check-ins",
+        {"code": tokens.driver_token(driver)},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "check_in_not_open"
+    assert body["opens_at"] == actions.check_in_window(next_week)[0].isoformat()
+    assert "opens at" in body["detail"]
+    assert not CheckIn.objects.exists()
+
+
+def test_the_drivers_scan_of_a_past_event_says_check_in_closed(client_for, station, driver):
+    past = make_event(station, days=-1)
+    url = f"/d/events/{past.code}/check-in/{tokens.event_token(past)}/"
+    client = client_for("driver")
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert b"Check me in" not in page.content
+    assert b"closed" in page.content
+    response = client.post(url, follow=True)
+    assert not CheckIn.objects.exists()
+    assert response.status_code == 200

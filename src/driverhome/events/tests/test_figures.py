@@ -21,9 +21,9 @@ def test_event_figures_count_registered_attended_no_shows_and_walk_ins(station, 
             else Registration.Status.CONFIRMED,
             channel="self",
         )
-    actions.check_in(event, drivers[0], actor=None, method="lookup")
-    actions.check_in(event, drivers[1], actor=None, method="lookup")
-    actions.check_in(event, drivers[6], actor=None, method="lookup")  # walk-in
+    actions.check_in(event, drivers[0], actor=None, method="lookup", now=event.starts_at)
+    actions.check_in(event, drivers[1], actor=None, method="lookup", now=event.starts_at)
+    actions.check_in(event, drivers[6], actor=None, method="lookup", now=event.starts_at)  # walk-in
     live = figures.event_figures(event)
     assert live["registered"] == 3 and live["waiting"] == 1
     assert live["attended"] == 3 and live["walk_ins"] == 1
@@ -46,7 +46,7 @@ def test_only_attendees_may_rate(station, drivers):
     event = make_event(station, days=-1)
     with pytest.raises(DomainError):
         actions.rate_event(event, drivers[0], actor=None, rating=5)
-    actions.check_in(event, drivers[0], actor=None, method="lookup")
+    actions.check_in(event, drivers[0], actor=None, method="lookup", now=event.starts_at)
     with pytest.raises(DomainError):
         actions.rate_event(event, drivers[0], actor=None, rating=6)
 
@@ -56,14 +56,14 @@ def test_report_figures_count_held_events_in_scope_and_period(orgs, station, dri
     course = make_course(orgs["xiapu"])
     for days in (-40, -20, -10):
         session = make_event(station, days=days, kind="training", course=course)
-        actions.check_in(session, drivers[0], actor=None, method="lookup")
+        actions.check_in(session, drivers[0], actor=None, method="lookup", now=session.starts_at)
         actions.close_event(session, actor=None)
     cancelled = make_event(station, days=-5, kind="training")
     actions.cancel_event(cancelled, actor=None, reason="停电")
     make_event(station, days=-3, kind="training")  # not closed: not counted as held
     market = make_event(guoju, days=-15)
-    actions.check_in(market, drivers[1], actor=None, method="lookup")
-    actions.check_in(market, drivers[2], actor=None, method="lookup")
+    actions.check_in(market, drivers[1], actor=None, method="lookup", now=market.starts_at)
+    actions.check_in(market, drivers[2], actor=None, method="lookup", now=market.starts_at)
     actions.close_event(market, actor=None)
 
     everything = "/"

@@ -12,7 +12,7 @@ def test_timeline_lists_registrations_attendance_and_certificates(personas, orgs
     actions.register(market, driver, actor=None)
     course = make_course(orgs["xiapu"])
     session = make_event(market.station, kind="training", course=course)
-    actions.check_in(session, driver, actor=None, method="lookup")
+    actions.check_in(session, driver, actor=None, method="lookup", now=session.starts_at)
     actions.complete_course(course, driver, actor=personas["site_staff"])
     kinds = sorted(e["kind"] for e in timeline.entries_for_driver(driver, personas["site_staff"]))
     assert kinds == ["event.attended", "event.certificate", "event.registration"]

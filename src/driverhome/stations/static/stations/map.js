@@ -20,7 +20,7 @@
       var marker = L.marker([p.lat, p.lon]).addTo(map);
       var box = document.createElement("div");
       var link = document.createElement("a");
-      link.href = p.url;
+      if (p.url) link.href = p.url;
       link.textContent = p.name;
       box.appendChild(link);
       if (p.free_truck_bays !== null) {
@@ -36,10 +36,12 @@
       marker.bindPopup(box);
       bounds.push([p.lat, p.lon]);
     });
-    if (bounds.length) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 });
+    if (bounds.length === 1 && config.zoom) map.setView(bounds[0], config.zoom);
+    else if (bounds.length) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 14 });
     else map.setView([35, 105], 4);
     // A place chosen on the map: search nearest from there. On GCJ-02 tiles the point is
     // marked so the server converts it back to WGS-84 before searching.
+    if (config.pick === false) return; // a site's own page: the map only shows where it is
     map.on("click", function (e) {
       var params = new URLSearchParams({ lat: e.latlng.lat.toFixed(6), lon: e.latlng.lng.toFixed(6) });
       if (config.crs === "gcj02") params.set("crs", "gcj02");
