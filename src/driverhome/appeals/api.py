@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 from driverhome.accounts.access import require_roles, require_staff
 from driverhome.accounts.models import STAFF_ROLES, Role
 from driverhome.accounts.scoping import get_for_user
+from driverhome.core.dates import Day, Moment
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.ratelimit import check_rate
@@ -33,7 +34,7 @@ class AppealIn(Schema):
     station: str | None = None
     driver: str | None = None
     channel: str | None = None
-    received_at: datetime | None = None
+    received_at: Moment | None = None
     anonymous: bool = False
     reporter_name: str = ""
     reporter_phone: str = ""
@@ -191,7 +192,7 @@ def intake_kwargs(request, payload: AppealIn) -> dict:
     response={201: AppealOut, 200: AppealOut, 409: ErrorOut, 422: ErrorOut},
     summary="File a request (honours Idempotency-Key)",
 )
-def create_appeal(request, payload: AppealIn):
+def create_appeal(request, payload: AppealIn, response: HttpResponse):
     """File a request. With an ``Idempotency-Key`` header, a retry with the same body returns the
     first result (200, ``Idempotent-Replayed: true``) and stores nothing; the same key with a
     different body answers 422."""
@@ -208,6 +209,7 @@ def create_appeal(request, payload: AppealIn):
     )
     if getattr(appeal, "replayed", False):
         appeal = _related(Appeal.objects).get(pk=appeal.pk)
+        response["Idempotent-Replayed"] = "true"
         return Status(200, appeal_out(appeal, request.user))
     return Status(201, appeal_out(appeal, request.user))  # fresh: its relations are in memory
 
@@ -254,8 +256,8 @@ def list_categories(request):
 def get_figures(
     request,
     org: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     unit: str | None = None,
     site: str | None = None,
     category: str | None = None,
