@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from driverhome.core.dates import form_validator
+
 from .catalogue import active_leaf
 from .models import Appeal, AppealType, Category
 
@@ -122,6 +124,7 @@ class StaffIntakeForm(_IntakeBase):
         required=False,
     )
     received_at = forms.DateTimeField(
+        validators=[form_validator(past=True)],
         label=_("Received at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from driverhome.accounts.access import require_roles
 from driverhome.accounts.models import Organisation, User
 from driverhome.accounts.scoping import get_for_user
+from driverhome.core.dates import BirthDay, Day
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 
@@ -81,8 +82,8 @@ class DriverPatch(Schema):
     employer: str | None = None
     care_broker: str | None = None
     licence_class: str | None = None
-    licence_expiry: date | None = None
-    qualification_expiry: date | None = None
+    licence_expiry: Day | None = None
+    qualification_expiry: Day | None = None
     social_insurance: str | None = None
     tags: list[str] | None = None
 
@@ -112,7 +113,7 @@ class FamilyOut(Schema):
 class FamilyIn(Schema):
     relation: str
     name: str
-    birth_date: date | None = None
+    birth_date: BirthDay | None = None
     sex: str = ""
     lives_with_driver: bool = True
     school: str = ""
@@ -168,7 +169,7 @@ class ApartmentPage(Schema):
 
 class AllocateIn(Schema):
     driver: str
-    started_on: date | None = None
+    started_on: Day | None = None
 
 
 class TransferIn(Schema):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import Organisation, Role, User
+from driverhome.core.dates import form_validator
 
 from .models import (
     Consent,
@@ -71,9 +72,17 @@ class DriverForm(forms.Form):
         choices=[("", "—")] + LicenceClass.choices,
         required=False,
     )
-    licence_expiry = forms.DateField(label=_("Driving licence expiry"), required=False, widget=DATE)
+    licence_expiry = forms.DateField(
+        validators=[form_validator()],
+        label=_("Driving licence expiry"),
+        required=False,
+        widget=DATE,
+    )
     qualification_expiry = forms.DateField(
-        label=_("Qualification certificate expiry"), required=False, widget=DATE
+        validators=[form_validator()],
+        label=_("Qualification certificate expiry"),
+        required=False,
+        widget=DATE,
     )
     social_insurance = forms.ChoiceField(
         label=_("Social insurance"), choices=SocialInsurance.choices
@@ -219,7 +228,9 @@ class AllocateForm(forms.Form):
         max_length=40,
         help_text=_("Mobile number, plate or ID number of the driver."),
     )
-    started_on = forms.DateField(label=_("Moves in on"), required=False, widget=DATE)
+    started_on = forms.DateField(
+        validators=[form_validator()], label=_("Moves in on"), required=False, widget=DATE
+    )
 
 
 class VacateForm(forms.Form):
