@@ -379,7 +379,7 @@ def _create(request, fmt):
             organisation=key.organisation,
         )
     except DomainError as exc:
-        raise Open311Error(400, str(exc)) from None
+        raise Open311Error(exc.status if exc.status == 409 else 400, str(exc)) from None
     item = {
         "service_request_id": appeal.tracking_no,
         "service_notice": _("Answer expected by %(due)s.") % {"due": _iso(appeal.answer_due_at)},
