@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from driverhome.core.errors import conflict_on_duplicate
 
 from . import audit
 from .models import ApiToken, Organisation, User
@@ -24,7 +27,8 @@ ORG_FIELDS = [
 
 @transaction.atomic
 def create_organisation(*, actor, **fields) -> Organisation:
-    org = Organisation.objects.create(**fields)
+    with conflict_on_duplicate(_("An organisation with this code exists."), code="duplicate"):
+        org = Organisation.objects.create(**fields)
     audit.record(
         actor,
         "organisation.create",
@@ -58,7 +62,8 @@ def create_user(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.save()
+    with conflict_on_duplicate(_("This username is taken."), code="duplicate"):
+        user.save()
     audit.record(
         actor,
         "user.create",

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from driverhome.core.dates import form_validator
+
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
@@ -27,10 +29,16 @@ class AuditFilterForm(forms.Form):
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
     object_id = forms.CharField(label=_("Object"), required=False, max_length=64)
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        validators=[form_validator()],
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        validators=[form_validator()],
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
 

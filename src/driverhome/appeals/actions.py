@@ -20,7 +20,13 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from driverhome.accounts import audit
 from driverhome.accounts.models import Organisation, Role, User
-from driverhome.core.errors import Conflict, DomainError, PermissionDeniedError
+from driverhome.core import dates
+from driverhome.core.errors import (
+    Conflict,
+    DomainError,
+    PermissionDeniedError,
+    conflict_on_duplicate,
+)
 from driverhome.core.fastinsert import insert
 from driverhome.notifications.actions import store as store_notices
 
@@ -43,8 +49,10 @@ from .models import (
 
 S = Appeal.Status
 TRACKING_PREFIX = "BL"
-#: a clock a little ahead of ours is not "the future"
-CLOCK_SKEW = timedelta(minutes=5)
+CLOCK_SKEW = dates.CLOCK_SKEW
+VISIT_RECORDED = gettext_lazy("The return visit of this request was just recorded by someone else.")
+#: the longest Idempotency-Key stored (IdempotencyKey.key); a longer one is refused
+IDEMPOTENCY_KEY_MAX = IdempotencyKey._meta.get_field("key").max_length
 DISPATCH_ROLES = (Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN, Role.BROKER)
 UNIT_ROLES = (Role.UNIT_HANDLER, Role.SITE_STAFF)
 VISIT_ROLES = (Role.BROKER, Role.SITE_STAFF, Role.SUPERVISOR, Role.ADMIN)
@@ -360,10 +368,12 @@ def file_appeal(
     now = timezone.now()
     if received_at is None:
         received_at = now
-    elif received_at > now + CLOCK_SKEW:
-        raise DomainError(
-            _("The time received cannot be in the future."), code="received_in_future"
-        )
+    else:
+        received_at = dates.check_moment(received_at, field="received_at")
+        if received_at > now + CLOCK_SKEW:
+            raise DomainError(
+                _("The time received cannot be in the future."), code="received_in_future"
+            )
     lat = lon = None
     if location is not None:
         lat, lon = float(location[0]), float(location[1])
@@ -377,7 +387,16 @@ def file_appeal(
 
     key_hash = None
     if idempotency_key:
-        idempotency_key = idempotency_key.strip()[:120]
+        idempotency_key = idempotency_key.strip()
+        if len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+            # Cut, two keys sharing their first characters would answer for each other.
+            raise DomainError(
+                _("The Idempotency-Key is longer than %(limit)s characters.")
+                % {"limit": IDEMPOTENCY_KEY_MAX},
+                code="idempotency_key_too_long",
+                field="Idempotency-Key",
+                limit=IDEMPOTENCY_KEY_MAX,
+            )
         scope = idempotency_scope or f"user:{getattr(actor, 'pk', '')}"
         key_hash = request_hash(
             idempotency_payload
@@ -644,15 +663,9 @@ def return_visit(
     if not 1 <= satisfaction <= 5:
         raise DomainError(_("Satisfaction is a number from 1 to 5."), code="bad_satisfaction")
     check_transition(appeal.status, S.VISITED)
-    ReturnVisit.objects.create(
-        appeal=appeal,
-        resolved=resolved,
-        satisfaction=satisfaction,
-        comment=comment.strip(),
-        by=actor,
-        round=appeal.rehandle_count,
-    )
     label = dict(ReturnVisit.Resolved.choices)[resolved]
+    # The status moves first: of two people recording the visit at once, the second
+    # finds the request moved on (409) before reaching the visit's unique round.
     _move(
         appeal,
         S.VISITED,
@@ -661,6 +674,15 @@ def return_visit(
         public_note=_("%(resolved)s, satisfaction %(score)s of 5.")
         % {"resolved": label, "score": satisfaction},
     )
+    with conflict_on_duplicate(VISIT_RECORDED, code="visit_recorded"):
+        ReturnVisit.objects.create(
+            appeal=appeal,
+            resolved=resolved,
+            satisfaction=satisfaction,
+            comment=comment.strip(),
+            by=actor,
+            round=appeal.rehandle_count,
+        )
     if close and closes_on_rating(resolved, satisfaction):
         _move(appeal, S.CLOSED, actor=actor, closed_at=timezone.now())
         return appeal

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 from driverhome.accounts.access import require_roles, require_staff
 from driverhome.accounts.models import STAFF_ROLES, Role
 from driverhome.accounts.scoping import get_for_user
+from driverhome.core.dates import Day, Moment
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.ratelimit import check_rate
@@ -37,7 +38,7 @@ class AppealIn(WriteSchema):
     station: str | None = None
     driver: str | None = None
     channel: str | None = None
-    received_at: datetime | None = None
+    received_at: Moment | None = None
     anonymous: bool = False
     reporter_name: str = ""
     reporter_phone: str = ""
@@ -208,7 +209,7 @@ def intake_kwargs(request, payload: AppealIn) -> dict:
     response={201: AppealOut, 200: AppealOut, 409: ErrorOut, 422: ErrorOut},
     summary="File a request (honours Idempotency-Key)",
 )
-def create_appeal(request, payload: AppealIn):
+def create_appeal(request, payload: AppealIn, response: HttpResponse):
     """File a request. With an ``Idempotency-Key`` header, a retry with the same body returns the
     first result (200, ``Idempotent-Replayed: true``) and stores nothing; the same key with a
     different body answers 422."""
@@ -225,6 +226,7 @@ def create_appeal(request, payload: AppealIn):
     )
     if getattr(appeal, "replayed", False):
         appeal = _related(Appeal.objects).get(pk=appeal.pk)
+        response["Idempotent-Replayed"] = "true"
         return Status(200, appeal_out(appeal, request.user))
     return Status(201, appeal_out(appeal, request.user))  # fresh: its relations are in memory
 
@@ -271,8 +273,8 @@ def list_categories(request):
 def get_figures(
     request,
     org: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     unit: str | None = None,
     site: str | None = None,
     category: str | None = None,
@@ -309,7 +311,7 @@ def _scope_path(user, org_code):
 
 
 @router.get("/weak-closures", summary="Requests closed partly or not resolved, or rated below 3")
-def get_weak_closures(request, start: date | None = None, end: date | None = None):
+def get_weak_closures(request, start: Day | None = None, end: Day | None = None):
     """Per handling unit, the requests closed in the period (default: the last 30 days)
     and how many of them closed weakly, with their tracking numbers; supervisors and
     administrators, over their whole scope."""

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from driverhome.core.dates import form_validator
 from driverhome.core.validation import RulesFormMixin
 
 from .catalogue import active_leaf
@@ -127,6 +128,7 @@ class StaffIntakeForm(_IntakeBase):
         required=False,
     )
     received_at = forms.DateTimeField(
+        validators=[form_validator(past=True)],
         label=_("Received at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -50,7 +50,7 @@ from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import AppendOnly, AppendOnlyQuerySet, Role
 from driverhome.accounts.scoping import ScopedQuerySet, subtree_ids
-from driverhome.core import workdays
+from driverhome.core import dates, workdays
 from driverhome.core.errors import Conflict
 
 
@@ -380,6 +380,12 @@ class Appeal(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="merged") | Q(merged_into__isnull=False),
                 name="appeal_merged_has_target",
+            ),
+            # A date no page could show (year 1 read in Shanghai is year 0) never lands.
+            models.CheckConstraint(
+                condition=Q(received_at__gte=dates.STORED_EARLIEST)
+                & Q(received_at__lt=dates.STORED_LATEST),
+                name="appeal_received_at_in_range",
             ),
         ]
 

@@ -10,18 +10,17 @@ through Open311 itself are shown in full.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from driverhome.accounts.models import Organisation
-from driverhome.core import validation
+from driverhome.core import dates, validation
 from driverhome.core.errors import DomainError, RateLimited
 from driverhome.core.ratelimit import check_rate
 
@@ -266,17 +265,9 @@ def _parse_when(value, name, end=False):
     if value is None:
         return None
     try:
-        moment = parse_datetime(value)
-        if moment is None:
-            day = parse_date(value)
-            if day is None:
-                raise ValueError(value)
-            moment = datetime.combine(day, time.max if end else time.min)
-    except ValueError:
-        raise Open311Error(400, f"{name} is not a W3C date-time.") from None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+        return dates.parse_moment(value, field=name, end=end)
+    except dates.DateOutOfRange as exc:
+        raise Open311Error(400, str(exc)) from None
 
 
 @open311_view
@@ -399,7 +390,7 @@ def _create(request, fmt):
             organisation=key.organisation,
         )
     except DomainError as exc:
-        raise Open311Error(400, str(exc)) from None
+        raise Open311Error(exc.status if exc.status == 409 else 400, str(exc)) from None
     item = {
         "service_request_id": appeal.tracking_no,
         "service_notice": _("Answer expected by %(due)s.") % {"due": _iso(appeal.answer_due_at)},

@@ -8,7 +8,7 @@ exposes ``router`` in its ``api.py``; they are mounted here in a fixed order.
 from django.http import Http404
 from django.shortcuts import render
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger, _csrf_needed
 
 from driverhome.accounts.auth import BearerTokenAuth, SessionAuth
@@ -97,3 +97,12 @@ def invalid(request, exc):
     # 400 like every other refusal of bad input; ``errors`` names each field (``loc``), the
     # reason (``msg``), a stable ``type`` and, for a length, the limit (``ctx``).
     return _error(request, 400, "invalid", str(errors.INVALID_REQUEST), errors=exc.errors)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    """ninja's own refusals (a body it cannot parse, above all) in the API's shape."""
+    if exc.status_code == 400:
+        return _error(request, 400, "malformed", str(errors.BODY_NOT_JSON))
+    code, detail = errors.STATUS_ANSWERS.get(exc.status_code, ("invalid", errors.INVALID_REQUEST))
+    return _error(request, exc.status_code, code, str(detail))

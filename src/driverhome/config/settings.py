@@ -127,6 +127,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "driverhome.core.middleware.SecurityHeadersMiddleware",
+    "driverhome.core.middleware.CallerFormatErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -137,7 +138,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "driverhome.core.middleware.RequestContextMiddleware",
-    "driverhome.core.middleware.RejectNulMiddleware",
+    "driverhome.core.middleware.RejectUnstorableInputMiddleware",
+    "driverhome.core.middleware.LostRaceMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -8,10 +8,11 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
-import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+
+from driverhome.core import sheets
 
 from . import panels, registry
 from . import summary as S
@@ -161,7 +162,7 @@ def _sheet_name(text: str, used: set) -> str:
 def workbook(data: Report) -> bytes:
     """The report as an .xlsx: a cover sheet, a sheet per section, breakdowns and trends with charts."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "remove_timezone": True})
+    book = sheets.workbook(buffer, in_memory=True, remove_timezone=True)
     font = {"font_name": "Microsoft YaHei", "font_size": 10}
     fmt = {
         "title": book.add_format({**font, "bold": True, "font_size": 16, "font_color": "#b3261e"}),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from driverhome.accounts.models import Organisation
+from driverhome.core import dates
 
 from . import registry
 from .actions import month_start, next_month
@@ -134,11 +135,13 @@ def parse_period(params) -> Period:
             values[key] = None
             continue
         try:
-            values[key] = date.fromisoformat(raw)
+            values[key] = dates.check_day(date.fromisoformat(raw), field=key)
         except ValueError:
             raise PeriodError(
                 _("“%(value)s” is not a date: use YYYY-MM-DD.") % {"value": raw}
             ) from None
+        except dates.DateOutOfRange as exc:
+            raise PeriodError(str(exc)) from None
     if values["from"] and values["to"] and values["from"] > values["to"]:
         raise PeriodError(_("The start of the period is after its end."))
     return Period(values["from"], values["to"], preset="custom" if any(values.values()) else "")

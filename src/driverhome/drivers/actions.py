@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from driverhome.accounts import audit, codes
 from driverhome.accounts.models import Organisation, Role, User
 from driverhome.core import idnumber, pii, plates
-from driverhome.core.errors import Conflict, DomainError
+from driverhome.core.errors import Conflict, DomainError, conflict_on_duplicate
 
 from .models import (
     Allocation,
@@ -310,15 +310,17 @@ def add_vehicle(
             code="invalid_plate",
             field="plate",
         ) from None
+    duplicate = _("This vehicle is already on the file.")
     if Vehicle.objects.filter(driver=driver, plate=value).exists():
-        raise Conflict(_("This vehicle is already on the file."), code="duplicate_plate")
-    vehicle = Vehicle.objects.create(
-        driver=driver,
-        plate=value,
-        truck_type=truck_type,
-        ownership=ownership,
-        new_energy=new_energy,
-    )
+        raise Conflict(duplicate, code="duplicate_plate")
+    with conflict_on_duplicate(duplicate, code="duplicate_plate"):
+        vehicle = Vehicle.objects.create(
+            driver=driver,
+            plate=value,
+            truck_type=truck_type,
+            ownership=ownership,
+            new_energy=new_energy,
+        )
     audit.record(
         actor,
         "vehicle.create",
@@ -695,9 +697,15 @@ def join_waiting_list(
         building=building, driver=driver, status=WaitingListEntry.Status.WAITING
     ).exists():
         raise Conflict(_("This driver is already on the waiting list."), code="already_waiting")
-    entry = WaitingListEntry.objects.create(
-        building=building, driver=driver, household_size=max(1, household_size), note=note[:200]
-    )
+    with conflict_on_duplicate(
+        _("This driver is already on the waiting list."), code="already_waiting"
+    ):
+        entry = WaitingListEntry.objects.create(
+            building=building,
+            driver=driver,
+            household_size=max(1, household_size),
+            note=note[:200],
+        )
     audit.record(
         actor,
         "apartment.waiting_list",

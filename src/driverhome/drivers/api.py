@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from driverhome.accounts.access import require_roles
 from driverhome.accounts.models import Organisation, User
 from driverhome.accounts.scoping import get_for_user
+from driverhome.core.dates import BirthDay, Day
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.validation import Rule, WriteSchema
@@ -86,8 +87,8 @@ class DriverPatch(WriteSchema):
     employer: str | None = None
     care_broker: str | None = None
     licence_class: str | None = None
-    licence_expiry: date | None = None
-    qualification_expiry: date | None = None
+    licence_expiry: Day | None = None
+    qualification_expiry: Day | None = None
     social_insurance: str | None = None
     tags: list[str] | None = None
 
@@ -121,7 +122,7 @@ class FamilyIn(WriteSchema):
 
     relation: str
     name: str
-    birth_date: date | None = None
+    birth_date: BirthDay | None = None
     sex: str = ""
     lives_with_driver: bool = True
     school: str = ""
@@ -179,7 +180,7 @@ class ApartmentPage(Schema):
 
 class AllocateIn(WriteSchema):
     driver: str
-    started_on: date | None = None
+    started_on: Day | None = None
 
 
 class TransferIn(WriteSchema):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from driverhome.accounts.models import AccessLog
-from driverhome.core import pii
+from driverhome.core import pii, sheets
 from driverhome.core.context import current_ip
 
 from .access import may_reveal
@@ -18,13 +18,11 @@ MAX_ROWS = 100_000
 
 
 def drivers_xlsx(queryset, *, user, full: bool = False, reason: str = "") -> bytes:
-    import xlsxwriter
-
     if full and not may_reveal(user):
         full = False
     drivers = queryset.select_related("employer", "organisation").order_by("pk")[:MAX_ROWS]
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": True})
+    book = sheets.workbook(out, in_memory=True, constant_memory=True)
     bold = book.add_format({"bold": True})
     sheet = book.add_worksheet(_("Drivers"))
     headers = [
@@ -40,7 +38,7 @@ def drivers_xlsx(queryset, *, user, full: bool = False, reason: str = "") -> byt
         _("Driving licence class"),
         _("Tags"),
     ]
-    sheet.write_row(0, 0, headers, bold)
+    sheets.write_row(sheet, 0, 0, headers, bold)
     sheet.set_column(0, 0, 10)
     sheet.set_column(1, 2, 20)
     sheet.set_column(6, 7, 28)
@@ -51,7 +49,8 @@ def drivers_xlsx(queryset, *, user, full: bool = False, reason: str = "") -> byt
             logged.append(d)
         else:
             id_number, mobile = pii.mask_id(d.id_number), pii.mask_phone(d.phone)
-        sheet.write_row(
+        sheets.write_row(
+            sheet,
             row,
             0,
             [

@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.forms import PhoneCodeForm
 from driverhome.accounts.models import AccessLog, Organisation, Role, User
+from driverhome.core.dates import form_validator
 from driverhome.core.validation import RulesFormMixin
 
 from .models import (
@@ -81,9 +82,17 @@ class DriverForm(RulesFormMixin, forms.Form):
         choices=[("", "—")] + LicenceClass.choices,
         required=False,
     )
-    licence_expiry = forms.DateField(label=_("Driving licence expiry"), required=False, widget=DATE)
+    licence_expiry = forms.DateField(
+        validators=[form_validator()],
+        label=_("Driving licence expiry"),
+        required=False,
+        widget=DATE,
+    )
     qualification_expiry = forms.DateField(
-        label=_("Qualification certificate expiry"), required=False, widget=DATE
+        validators=[form_validator()],
+        label=_("Qualification certificate expiry"),
+        required=False,
+        widget=DATE,
     )
     social_insurance = forms.ChoiceField(
         label=_("Social insurance"), choices=SocialInsurance.choices
@@ -258,7 +267,9 @@ class AllocateForm(forms.Form):
         max_length=40,
         help_text=_("Mobile number, plate or ID number of the driver."),
     )
-    started_on = forms.DateField(label=_("Moves in on"), required=False, widget=DATE)
+    started_on = forms.DateField(
+        validators=[form_validator()], label=_("Moves in on"), required=False, widget=DATE
+    )
 
 
 class VacateForm(RulesFormMixin, forms.Form):

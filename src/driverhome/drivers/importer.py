@@ -1173,22 +1173,22 @@ def recover_jobs(*, requeue: bool = True) -> dict[str, int]:
 
 
 def template_xlsx() -> bytes:
-    import xlsxwriter
+    from driverhome.core import sheets
 
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = sheets.workbook(out, in_memory=True)
     bold = book.add_format({"bold": True, "bg_color": "#F2F2F2"})
     text = book.add_format({"num_format": "@"})
     sheet = book.add_worksheet(_("Drivers"))
     for col, canonical in enumerate(COLUMNS):
         header = COLUMNS[canonical][0] + (" *" if canonical in REQUIRED else "")
-        sheet.write(0, col, header, bold)
+        sheet.write_string(0, col, header, bold)
         sheet.set_column(col, col, 22 if canonical in ("id_number", "employer") else 14, text)
     notes = book.add_worksheet(_("Instructions"))
     notes.set_column(0, 0, 16)
     notes.set_column(1, 1, 18)
     notes.set_column(2, 2, 70)
-    notes.write_row(0, 0, [_("Column"), _("English header"), _("What to enter")], bold)
+    sheets.write_row(notes, 0, 0, [_("Column"), _("English header"), _("What to enter")], bold)
     help_text = {
         "name": _("Required. The driver's name as on the ID card."),
         "id_number": _("Required. 18 characters; enter as text so Excel keeps every digit."),
@@ -1200,28 +1200,28 @@ def template_xlsx() -> bytes:
         "licence_class": _("Optional. A1, A2, A3, B1, B2, C1 or C2."),
     }
     for row, canonical in enumerate(COLUMNS, start=1):
-        notes.write_row(row, 0, [COLUMNS[canonical][0], canonical, str(help_text[canonical])])
+        sheets.write_row(notes, row, 0, [COLUMNS[canonical][0], canonical, help_text[canonical]])
     book.close()
     return out.getvalue()
 
 
 def report_xlsx(rows: list[list], *, only_errors: bool = False) -> bytes:
-    import xlsxwriter
+    from driverhome.core import sheets
 
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": True})
+    book = sheets.workbook(out, in_memory=True, constant_memory=True)
     bold = book.add_format({"bold": True})
     sheet = book.add_worksheet(_("Import results"))
     sheet.set_column(0, 1, 10)
     sheet.set_column(2, 2, 14)
     sheet.set_column(3, 3, 70)
-    sheet.write_row(0, 0, [_("Row"), _("Outcome"), _("Column"), _("Reason")], bold)
+    sheets.write_row(sheet, 0, 0, [_("Row"), _("Outcome"), _("Column"), _("Reason")], bold)
     line = 1
     for number, outcome, column, reason in rows:
         if only_errors and outcome != "rejected":
             continue
-        sheet.write_row(
-            line, 0, [number, str(OUTCOME_LABELS.get(outcome, outcome)), column, reason]
+        sheets.write_row(
+            sheet, line, 0, [number, str(OUTCOME_LABELS.get(outcome, outcome)), column, reason]
         )
         line += 1
     book.close()

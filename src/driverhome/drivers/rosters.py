@@ -94,23 +94,23 @@ def rows(
 
 
 def to_xlsx(data: list[list], header=HEADER) -> bytes:
-    import xlsxwriter
+    from driverhome.core import sheets
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True})
+    book = sheets.workbook(buffer, in_memory=True, constant_memory=True)
     sheet = book.add_worksheet("drivers")
-    sheet.write_row(0, 0, header)
+    sheets.write_row(sheet, 0, 0, header)
     for index, row in enumerate(data, start=1):
-        sheet.write_row(index, 0, row)
+        sheets.write_row(sheet, index, 0, row)
     book.close()
     return buffer.getvalue()
 
 
 def to_csv(data: list[list], header=HEADER) -> bytes:
-    import csv
+    from driverhome.core import sheets
 
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = sheets.csv_writer(buffer)
     writer.writerow(header)
     writer.writerows(data)
     return buffer.getvalue().encode("utf-8-sig")

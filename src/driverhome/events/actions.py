@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from driverhome.accounts import audit
-from driverhome.core.errors import Conflict, DomainError
+from driverhome.core.errors import Conflict, DomainError, conflict_on_duplicate
 
 from . import schedule as rules
 from .messaging import tell_driver
@@ -843,7 +843,10 @@ def complete_course(course, driver, *, actor, notify: bool = True) -> Completion
         sessions_attended=attended,
         issued_by=actor if getattr(actor, "pk", None) else None,
     )
-    completion.save()
+    with conflict_on_duplicate(
+        _("This driver's completion of the course was just recorded."), code="completed"
+    ):
+        completion.save()
     audit.record(
         actor,
         "event.course.complete",

@@ -18,6 +18,7 @@ from pydantic import Field
 from driverhome.accounts.access import require_roles
 from driverhome.accounts.models import Role
 from driverhome.accounts.scoping import get_for_user
+from driverhome.core.dates import Day, Moment
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.validation import Rule, WriteSchema
@@ -62,8 +63,8 @@ class EventPage(Schema):
 class EventFilter(Schema):
     kind: str = ""
     station: str = ""
-    start: datetime | None = Field(None, alias="from")
-    end: datetime | None = Field(None, alias="to")
+    start: Moment | None = Field(None, alias="from")
+    end: Moment | None = Field(None, alias="to")
     cursor: str | None = None
 
 
@@ -73,8 +74,8 @@ class EventIn(WriteSchema):
     kind: str
     title: str
     station: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
     capacity: int | None = None
     description: str = ""
     service_items: list[str] = []
@@ -91,8 +92,8 @@ class ScheduleIn(WriteSchema):
     weekday: int
     nths: list[int] = []
     interval: int = 1
-    first_date: date
-    last_date: date
+    first_date: Day
+    last_date: Day
     start_time: time
     end_time: time
     capacity: int | None = None
@@ -110,8 +111,8 @@ class ScheduleOut(Schema):
 class MoveIn(WriteSchema):
     rules_model = EventChange
 
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
     reason: str = ""
 
 

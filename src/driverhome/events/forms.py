@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from driverhome.core.dates import form_validator
+
 from .models import Kind, Schedule
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -64,8 +66,10 @@ class _SiteFields(forms.Form):
 
 
 class EventForm(_SiteFields):
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
-    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME)
+    starts_at = forms.DateTimeField(
+        validators=[form_validator()], label=_("Starts"), widget=DATETIME
+    )
+    ends_at = forms.DateTimeField(validators=[form_validator()], label=_("Ends"), widget=DATETIME)
 
     field_order = ["kind", "title", "station", "starts_at", "ends_at", "capacity"]
 
@@ -87,8 +91,12 @@ class ScheduleForm(_SiteFields):
         help_text=_("For monthly schedules, e.g. second and last."),
     )
     interval = forms.IntegerField(label=_("Every n weeks"), min_value=1, max_value=8, initial=1)
-    first_date = forms.DateField(label=pgettext_lazy("event", "From"), widget=DATE)
-    last_date = forms.DateField(label=pgettext_lazy("event", "Until"), widget=DATE)
+    first_date = forms.DateField(
+        validators=[form_validator()], label=pgettext_lazy("event", "From"), widget=DATE
+    )
+    last_date = forms.DateField(
+        validators=[form_validator()], label=pgettext_lazy("event", "Until"), widget=DATE
+    )
     start_time = forms.TimeField(label=_("Starts at"), widget=TIME)
     end_time = forms.TimeField(label=_("Ends at"), widget=TIME)
     skip_holidays = forms.BooleanField(
@@ -130,8 +138,12 @@ class EditForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    starts_at = forms.DateTimeField(label=_("New start"), widget=DATETIME)
-    ends_at = forms.DateTimeField(label=_("New end"), widget=DATETIME)
+    starts_at = forms.DateTimeField(
+        validators=[form_validator()], label=_("New start"), widget=DATETIME
+    )
+    ends_at = forms.DateTimeField(
+        validators=[form_validator()], label=_("New end"), widget=DATETIME
+    )
     reason = forms.CharField(label=_("Reason (sent to the drivers)"), max_length=200)
 
     def clean(self):

@@ -8,9 +8,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the deploy check of SMS templates
         from driverhome.accounts import codes
 
+        from . import checks  # noqa: F401 - registers the deploy check of SMS templates
         from .codes import send_code
 
         codes.deliver_with(send_code)

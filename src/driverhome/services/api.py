@@ -13,6 +13,7 @@ from ninja import Router, Schema, Status
 from driverhome.accounts.access import require_roles, require_staff
 from driverhome.accounts.models import Organisation, Role
 from driverhome.accounts.scoping import get_for_user
+from driverhome.core.dates import Day, PastMoment
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.validation import WriteSchema
@@ -98,7 +99,7 @@ class RecordIn(WriteSchema):
     driver: UUID
     item: str
     family_member: UUID | None = None
-    delivered_at: datetime | None = None
+    delivered_at: PastMoment | None = None
     place: str = ""
     outcome: str = ""
     notes: str = ""
@@ -109,7 +110,7 @@ class BulkIn(WriteSchema):
 
     drivers: list[UUID]
     item: str
-    delivered_at: datetime | None = None
+    delivered_at: PastMoment | None = None
     place: str = ""
     outcome: str = ""
     notes: str = ""
@@ -208,7 +209,7 @@ class MemberOut(Schema):
 
 class EarningIn(WriteSchema):
     member: UUID
-    month: date
+    month: Day
     amount: float | None = None
     pieces: int = 0
 
@@ -226,7 +227,7 @@ class CareerIn(WriteSchema):
     driver: UUID
     from_job: str
     to_job: str
-    changed_on: date
+    changed_on: Day
     help: str
     new_employer: str = ""
     notes: str = ""
@@ -719,6 +720,6 @@ def create_career_change(request, payload: CareerIn):
 @router.get(
     "/services/figures", response=dict, summary="The lifecycle figures, computed from records"
 )
-def get_figures(request, org: str = "", start: date | None = None, end: date | None = None):
+def get_figures(request, org: str = "", start: Day | None = None, end: Day | None = None):
     require_staff(request)
     return figures.all_figures(scope_for(request, org), start, end)

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from driverhome.core.dates import form_validator
+
 from .models import CareerChange, LifecycleNode, ServiceItem, ServiceRecord, WorkshopMember
 
 
@@ -36,7 +38,9 @@ class RecordForm(forms.Form):
     item = ItemChoiceField(label=_("Service item"), queryset=ServiceItem.objects.none())
     family_member = forms.ChoiceField(label=_("For"), required=False, choices=())
     delivered_at = forms.DateTimeField(
-        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        validators=[form_validator(past=True)],
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     station = forms.ModelChoiceField(
         label=_("Driver's Home"), queryset=None, required=False, empty_label=_("Elsewhere")
@@ -65,7 +69,9 @@ class BulkRecordForm(forms.Form):
         help_text=_("One per line: phone number, plate or ID number of everyone who attended."),
     )
     delivered_at = forms.DateTimeField(
-        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        validators=[form_validator(past=True)],
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     place = forms.CharField(label=_("Where"), max_length=120, required=False)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
@@ -133,12 +139,17 @@ class EnrolForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        validators=[form_validator()],
+        label=_("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 class EarningForm(forms.Form):
     member = forms.ChoiceField(label=_("Member"), choices=())
     month = forms.DateField(
+        validators=[form_validator()],
         label=_("Month"),
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         input_formats=["%Y-%m", "%Y-%m-%d"],
@@ -173,7 +184,9 @@ class CareerChangeForm(forms.Form):
     to_job = forms.CharField(label=_("To job"), max_length=120)
     new_employer = forms.CharField(label=_("New employer"), max_length=120, required=False)
     changed_on = forms.DateField(
-        label=_("Changed on"), widget=forms.DateInput(attrs={"type": "date"})
+        validators=[form_validator()],
+        label=_("Changed on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     help = forms.ChoiceField(label=_("Help given"), choices=CareerChange.Help.choices)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)

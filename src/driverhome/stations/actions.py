@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from driverhome.accounts import audit
-from driverhome.core.errors import Conflict, DomainError
+from driverhome.core.errors import Conflict, DomainError, conflict_on_duplicate
 
 from . import grading
 from .models import (
@@ -637,20 +637,19 @@ def award_grade(
     grading.ensure_year(int(year))
     if grade not in GRADES:
         raise DomainError(_("The grade must be one of 1A to 5A."), code="bad_grade")
+    recorded = _("An official grade for %(year)s is already recorded.") % {"year": year}
     if OfficialGrade.objects.filter(station=station, year=year).exists():
-        raise Conflict(
-            _("An official grade for %(year)s is already recorded.") % {"year": year},
-            code="grade_exists",
+        raise Conflict(recorded, code="grade_exists")
+    with conflict_on_duplicate(recorded, code="grade_exists"):
+        official = OfficialGrade.objects.create(
+            station=station,
+            year=int(year),
+            grade=grade,
+            awarded_on=awarded_on or timezone.localdate(),
+            document=document[:80],
+            assessment=assessment,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
         )
-    official = OfficialGrade.objects.create(
-        station=station,
-        year=int(year),
-        grade=grade,
-        awarded_on=awarded_on or timezone.localdate(),
-        document=document[:80],
-        assessment=assessment,
-        recorded_by=actor if getattr(actor, "pk", None) else None,
-    )
     latest = OfficialGrade.objects.filter(station=station).order_by("-year").first()
     before = station.official_grade
     if latest.pk == official.pk:

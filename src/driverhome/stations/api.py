@@ -24,6 +24,7 @@ from driverhome.accounts.auth import token_scope
 from driverhome.accounts.models import ApiToken, Role
 from driverhome.accounts.scoping import get_for_user
 from driverhome.core import geo
+from driverhome.core.dates import Day, PastDay, PastMoment
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.ratelimit import check_rate
@@ -179,7 +180,7 @@ class AvailabilityIn(WriteSchema):
     free_truck_bays: int | None = None
     free_car_bays: int | None = None
     free_beds: int | None = None
-    at: datetime | None = None
+    at: PastMoment | None = None
 
 
 class AvailabilityReportOut(Schema):
@@ -303,7 +304,7 @@ class GradeIn(WriteSchema):
 
     year: int
     grade: str
-    awarded_on: date | None = None
+    awarded_on: PastDay | None = None
     document: str = ""
 
 
@@ -674,7 +675,7 @@ def post_checkin(request, code: str, payload: CheckInIn):
 
 
 @router.get("/{code}/checkins", response=CheckInPage, summary="A site's check-ins (staff)")
-def list_checkins(request, code: str, day: date | None = None, cursor: str | None = None):
+def list_checkins(request, code: str, day: Day | None = None, cursor: str | None = None):
     station = _staff_station(request, code, roles=(Role.BROKER, *SITE_ROLES))
     qs = CheckIn.objects.filter(station=station).select_related("station", "driver")
     if day:
@@ -687,7 +688,7 @@ def list_checkins(request, code: str, day: date | None = None, cursor: str | Non
 
 
 @router.get("/{code}/visits", response=list[VisitDayOut], summary="Visits per day (staff)")
-def visits(request, code: str, start: date | None = None, end: date | None = None):
+def visits(request, code: str, start: Day | None = None, end: Day | None = None):
     station = _staff_station(request, code, roles=(Role.BROKER, *SITE_ROLES))
     end = end or timezone.localdate()
     start = start or end - timedelta(days=30)

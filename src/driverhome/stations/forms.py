@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from driverhome.core.dates import form_validator
+
 from .models import GRADE_CHOICES, Facility, RubricCriterion, Station
 
 WEEKDAYS = [
@@ -147,7 +149,9 @@ class HoursForm(forms.Form):
 
 class HoursExceptionForm(forms.Form):
     date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        validators=[form_validator()],
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     closed = forms.BooleanField(required=False, label=_("Closed all day"))
     opens = forms.TimeField(
@@ -251,7 +255,9 @@ class GradeForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000)
     grade = forms.ChoiceField(choices=GRADE_CHOICES, label=_("Grade"))
     awarded_on = forms.DateField(
-        label=_("Awarded on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        validators=[form_validator(past=True)],
+        label=_("Awarded on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     document = forms.CharField(required=False, max_length=80, label=_("Document number"))
 

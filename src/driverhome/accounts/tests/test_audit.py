@@ -6,6 +6,7 @@ import pytest
 
 from driverhome.accounts import actions, audit
 from driverhome.accounts.models import AccessLog, AuditLog, Organisation
+from driverhome.core.errors import Conflict
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def test_diff_hides_protected_values():
 
 def test_failed_action_leaves_no_audit_row(personas, orgs):
     before = AuditLog.objects.count()
-    with pytest.raises(Exception):  # noqa: B017 - duplicate code: any integrity error
+    with pytest.raises(Conflict):  # the duplicate code: a clear 409, not a crash
         actions.create_organisation(
             actor=personas["admin"], code=orgs["xiapu"].code, name="dup", kind="community"
         )

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
+from driverhome.appeals import actions
 from driverhome.appeals.models import Appeal, Photo
 
 from .conftest import local
@@ -35,6 +36,24 @@ def test_same_key_and_body_return_the_first_result_and_store_nothing_new(api, dr
     assert first.json()["tracking_no"] == again.json()["tracking_no"]
     assert Appeal.objects.count() == 1
     assert first.json()["status"] == "collected" and first.json()["type"] == "help"
+    # The replay says so, as the API documentation promises; the first answer does not.
+    assert again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+
+
+def test_a_key_longer_than_the_limit_is_refused_never_cut(api, driver):
+    """Cut to the limit, two keys sharing their first 120 characters would answer for each other."""
+    client = api("driver")
+    limit = actions.IDEMPOTENCY_KEY_MAX
+    assert limit == 120
+    stem = "k" * limit
+    assert post(client, BODY, key=stem).status_code == 201
+    longer = post(client, {**BODY, "description": "另一件事"}, key=stem + "-2")
+    assert longer.status_code == 400, longer.content
+    body = longer.json()
+    assert body["code"] == "idempotency_key_too_long" and body["limit"] == limit
+    assert "120" in body["detail"]
+    assert Appeal.objects.count() == 1
 
 
 def test_same_key_with_another_body_is_refused_with_a_clear_message(api, driver):

@@ -191,7 +191,7 @@ def test_timeline_shows_notes_housing_and_file_changes(client_for, personas, dri
     actions.update_driver(driver, actor=personas["site_staff"], hometown="河南")
     page = client_for("site_staff").get(f"/console/drivers/{driver.public_id}/").content.decode()
     assert "回访：运费问题已解决" in page
-    assert "hometown" in page
+    assert "hometown" in page and "河南" in page  # the change names the field and its value
 
 
 def _list_queries(client, url):

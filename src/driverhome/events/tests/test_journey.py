@@ -54,7 +54,8 @@ def test_a_driver_goes_from_the_waiting_list_to_a_rated_market(
     mine = Registration.objects.get(event=market, driver=driver)
     assert mine.status == Registration.Status.WAITLISTED
     page = me.get(f"/d/events/{market.code}/").content.decode()
-    assert "1" in page and ("waiting list" in page or "候补" in page)
+    # His place in the queue, in words: not any "1" somewhere on the page.
+    assert "您在候补名单第 1 位" in page or "You are number 1 on the waiting list" in page
 
     # The first driver cancels (staff, through the API): the place goes to him.
     staff_api = api("site_staff")
