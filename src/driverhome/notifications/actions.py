@@ -7,7 +7,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from driverhome.accounts import audit
+from driverhome.accounts import audit, personal
 from driverhome.core import pii
 from driverhome.core.fastinsert import insert
 
@@ -42,9 +42,15 @@ def prepare(
     channels=("sms",),
     organisation=None,
     url: str = "",
+    person=None,
 ) -> list[Notification]:
     """The notices ``notify`` stores, built (text rendered) but not yet written: a caller that
-    writes under a lock builds them first and stores them inside its transaction."""
+    writes under a lock builds them first and stores them inside its transaction.
+
+    ``person`` (default: ``driver``) is the driver the text is about: the text and the phone
+    are then sealed under his personal key, so that erasing him makes them unreadable."""
+    if person is None:
+        person = driver
     if driver is not None:
         if recipient_user is None:
             recipient_user = driver.user
@@ -60,17 +66,24 @@ def prepare(
         if channel == Notification.Channel.CONSOLE and recipient_user is None:
             continue
         is_sms = channel == Notification.Channel.SMS
+        address = phone if is_sms else ""
+        sealed = personal.seal_for(person, {"text": text, "phone": address})
+        key_id = token = None
+        if sealed is not None:
+            key_id, token = sealed
         notices.append(
             Notification(
                 recipient_user=recipient_user,
-                phone=phone if is_sms else "",
+                phone="" if sealed else address,
                 phone_masked=pii.mask_phone(phone) if is_sms else "",
                 driver=driver,
                 organisation=organisation,
                 channel=channel,
                 template=template,
                 language=language,
-                text=text,
+                text="" if sealed else text,
+                personal_key_id=key_id,
+                sealed=token,
                 url=url,
                 status=Notification.Status.QUEUED if is_sms else Notification.Status.SENT,
                 sent_at=None if is_sms else now,
@@ -101,7 +114,11 @@ def deliver(pk: int) -> Notification | None:
 
     now = timezone.now()
     # Claim: only a queued row whose attempt count we saw may be taken.
-    row = Notification.objects.filter(pk=pk, status=Notification.Status.QUEUED).first()
+    row = (
+        Notification.objects.filter(pk=pk, status=Notification.Status.QUEUED)
+        .select_related("personal_key")
+        .first()
+    )
     if row is None:
         return None
     claimed = Notification.objects.filter(
@@ -110,8 +127,14 @@ def deliver(pk: int) -> Notification | None:
     if not claimed:
         return None
     row.attempts += 1
+    if row.sealed and row.opened is None:  # the person was erased before it went out
+        Notification.objects.filter(pk=pk).update(
+            status=Notification.Status.FAILED, last_error="erased"
+        )
+        row.status = Notification.Status.FAILED
+        return row
     try:
-        get_backend().send(row.phone, row.text)
+        get_backend().send(row.address, row.body)
     except Exception as exc:  # noqa: BLE001 - any gateway failure is recorded and retried
         final = row.attempts >= MAX_ATTEMPTS
         row.status = Notification.Status.FAILED if final else Notification.Status.QUEUED

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from driverhome.accounts.models import Role
+from driverhome.accounts.models import Role, Sealed
 from driverhome.core import pii
 
 MAX_ATTEMPTS = 4
@@ -38,7 +38,11 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(mine)
 
 
-class Notification(models.Model):
+class Notification(Sealed):
+    """One message. A notice about a driver (to him, or to staff about his request) holds
+    its text and the phone it goes to sealed under his personal key (``text`` and
+    ``phone`` empty): erasing him leaves it unreadable. ``body`` and ``address`` read it."""
+
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
         CONSOLE = "console", _("Console notice")
@@ -95,9 +99,23 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(channel="sms") | ~Q(phone=""), name="notice_sms_has_phone"
+                condition=~Q(channel="sms") | ~Q(phone="") | Q(sealed__isnull=False),
+                name="notice_sms_has_phone",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.template} → {self.phone_masked or self.recipient_user_id}"
+
+    @property
+    def body(self) -> str:
+        """The text as sent; ``—`` once the person it was about was erased."""
+        return self.shown("text")
+
+    @property
+    def address(self) -> str:
+        """The phone number it goes to ("" once erased)."""
+        if not self.sealed:
+            return self.phone
+        opened = self.opened
+        return opened.get("phone", "") if opened else ""

@@ -21,7 +21,7 @@ from .models import Notification
 def notice_list(request):
     qs = Notification.objects.filter(
         recipient_user=request.user, channel=Notification.Channel.CONSOLE
-    )
+    ).select_related("personal_key")
     page = paginate(qs, order="-created_at", cursor=request.GET.get("cursor"))
     unread = {n.pk for n in page if n.read_at is None}
     actions.mark_read(request.user)
@@ -31,9 +31,13 @@ def notice_list(request):
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 @require_GET
 def notice_failed(request):
-    qs = Notification.objects.for_user(request.user).filter(
-        status__in=(Notification.Status.FAILED, Notification.Status.QUEUED),
-        channel=Notification.Channel.SMS,
+    qs = (
+        Notification.objects.for_user(request.user)
+        .filter(
+            status__in=(Notification.Status.FAILED, Notification.Status.QUEUED),
+            channel=Notification.Channel.SMS,
+        )
+        .select_related("personal_key")
     )
     page = paginate(qs, order="-created_at", cursor=request.GET.get("cursor"))
     return render(request, "notifications/notice_failed.html", {"page": page})
