@@ -148,7 +148,7 @@ def list_audit(
     request, object_type: str = "", object_id: str = "", action: str = "", cursor: str | None = None
 ):
     require_roles(request, Role.SUPERVISOR, Role.ADMIN)
-    entries = AuditLog.objects.for_user(request.user)
+    entries = AuditLog.objects.for_user(request.user).select_related("personal_key")
     if object_type:
         entries = entries.filter(object_type=object_type)
     if object_id:
@@ -163,9 +163,9 @@ def list_audit(
             "action": e.action,
             "object_type": e.object_type,
             "object_id": e.object_id,
-            "object_repr": e.object_repr,
-            "changes": e.changes,
-            "note": e.note,
+            "object_repr": e.shown_repr,
+            "changes": e.shown_changes,
+            "note": e.shown_note,
             "ip": e.ip,
         }
         for e in page

@@ -1,4 +1,9 @@
-"""Writing the audit and access logs. Actions call these inside their transaction."""
+"""Writing the audit and access logs. Actions call these inside their transaction.
+
+A row about a person (``personal.holder_of``: a driver's file or anything of his) holds
+his values sealed under his personal key, so that erasing him makes them unreadable
+although the row itself can never change; see ``accounts/personal.py``.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,10 @@ from django.db import models
 from driverhome.core.context import current_ip, current_request_id
 from driverhome.core.fastinsert import insert
 
+from . import personal
 from .models import AccessLog, AuditLog, Organisation
+
+_HOLDER = object()  # "find the person from the object"
 
 
 def _jsonable(value: Any):
@@ -47,10 +55,17 @@ def diff(before: dict, after: dict, *, protected: frozenset[str] = frozenset()) 
     return changes
 
 
-def _actor_label(actor) -> str:
+def actor_label(actor) -> str:
+    """How history rows name their actor. A driver's login is named by its number, not its
+    username (``d`` + his mobile number): history is append-only and must outlive his erasure."""
     if actor is None:
         return "system"
+    if getattr(actor, "role", None) == "driver" and getattr(actor, "pk", None):
+        return f"driver-{actor.pk}"
     return getattr(actor, "username", str(actor))
+
+
+_actor_label = actor_label
 
 
 def _organisation_id(organisation) -> int | None:
@@ -76,40 +91,82 @@ def entry(
     note: str = "",
     object_type: str | None = None,
     object_id: str | None = None,
+    person=_HOLDER,
 ) -> AuditLog:
     """The row ``record`` writes, built but not stored. For an object not yet saved, the
-    caller sets ``object_id`` once it has its key."""
+    caller sets ``object_id`` once it has its key.
+
+    ``person`` is whose values the row holds (default: ``personal.holder_of(obj)``; ``None``
+    for nobody's): with one, ``object_repr``, the values of ``changes`` and ``note`` are
+    sealed under his key and the clear ``changes`` keep only the field names."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         if not object_id:
             key = getattr(obj, "public_id", None) or obj.pk
             object_id = str(key) if key is not None else ""
+    object_repr = str(obj)[:200] if obj is not None else ""
+    changes = _jsonable(changes or {})
+    if person is _HOLDER:
+        person = personal.holder_of(obj)
+    sealed = (
+        personal.seal_for(person, {"object_repr": object_repr, "changes": changes, "note": note})
+        if person is not None
+        else None
+    )
+    key_id = token = None
+    if sealed is not None:
+        key_id, token = sealed
+        object_repr, note = "", ""
+        changes = {name: ["***", "***"] for name in changes}
     return AuditLog(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=_actor_label(actor),
         action=action,
         object_type=object_type or "",
         object_id=object_id or "",
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=object_repr,
         organisation_id=_organisation_id(organisation),
-        changes=_jsonable(changes or {}),
+        changes=changes,
         note=note,
         ip=current_ip() or None,
         request_id=current_request_id() or "",
+        personal_key_id=key_id,
+        sealed=token,
     )
 
 
 def record_access(
     actor, subject: models.Model, field: str, *, reason: str = "", organisation=None
 ) -> AccessLog:
-    return AccessLog.objects.create(
-        actor=actor,
+    """Write one access-log row: ``actor`` saw ``field`` of ``subject`` in clear, for ``reason``."""
+    return insert(access_entry(actor, subject, field, reason=reason, organisation=organisation))
+
+
+def access_entry(
+    actor, subject: models.Model, field: str, *, reason: str = "", organisation=None
+) -> AccessLog:
+    """The row ``record_access`` writes, not stored (for bulk writers such as exports).
+
+    About a person (``personal.holder_of(subject)``), ``subject_repr`` and ``reason`` are
+    sealed under his key."""
+    subject_repr, reason = str(subject)[:200], reason[:200]
+    sealed = personal.seal_for(
+        personal.holder_of(subject), {"subject_repr": subject_repr, "reason": reason}
+    )
+    key_id = token = None
+    if sealed is not None:
+        key_id, token = sealed
+        subject_repr = reason = ""
+    return AccessLog(
+        actor=actor if getattr(actor, "pk", None) else None,
         actor_label=_actor_label(actor),
         subject_type=subject._meta.label_lower,
         subject_id=str(getattr(subject, "public_id", None) or subject.pk),
-        subject_repr=str(subject)[:200],
+        subject_repr=subject_repr,
         field=field,
-        reason=reason[:200],
+        reason=reason,
         organisation_id=_organisation_id(organisation),
         ip=current_ip() or None,
+        personal_key_id=key_id,
+        sealed=token,
     )

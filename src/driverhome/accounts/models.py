@@ -271,6 +271,73 @@ class ApiToken(models.Model):
         return self.expires_at is None or self.expires_at > timezone.now()
 
 
+class PersonalKey(models.Model):
+    """One person's own key (a driver's): the audit log, the access log and notices hold
+    that person's values sealed under it (``core.pii.seal``, ``accounts/personal.py``).
+
+    ``key`` is itself encrypted under the field keys. Erasure empties it and sets
+    ``erased_at`` (the row stays: the append-only rows keep pointing at it), after which
+    nothing sealed under the key can be read by anyone, with or without the field keys.
+    """
+
+    #: whose key: ``<app_label.model>:<pk>`` of the holder (one key per person)
+    holder = models.CharField(max_length=80, unique=True)
+    key = pii.EncryptedTextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("personal key")
+        verbose_name_plural = _("personal keys")
+
+    def __str__(self) -> str:
+        return f"{self.holder}{' (erased)' if self.erased_at else ''}"
+
+
+class Sealed(models.Model):
+    """A row that may hold one person's values sealed under his ``PersonalKey``.
+
+    ``sealed`` is a ``core.pii.seal`` token of the row's personal values (a JSON object);
+    the clear columns it replaces hold nothing personal. ``opened`` gives them back while
+    the key exists, ``None`` once erased (or when the row holds nothing sealed).
+    """
+
+    personal_key = models.ForeignKey(
+        PersonalKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # NULL, not "", when empty: SQLite then adds the column without rebuilding the table
+    # (a rebuild would drop the append-only triggers of the logs).
+    sealed = models.TextField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def opened(self) -> dict | None:
+        if not self.sealed:
+            return None
+        cached = getattr(self, "_opened", False)
+        if cached is False:
+            from .personal import open_row
+
+            cached = self._opened = open_row(self)
+        return cached
+
+    @property
+    def erased(self) -> bool:
+        """Sealed under a key that erasure destroyed: the personal values are gone."""
+        return bool(self.sealed) and self.opened is None
+
+    def shown(self, name: str, default=""):
+        """A personal column as it is shown: the clear column, or the sealed value, or ``—``."""
+        if not self.sealed:
+            return getattr(self, name)
+        opened = self.opened
+        if opened is None:
+            return default if default != "" else "—"
+        return opened.get(name, default)
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     """The ORM side of an append-only table; triggers refuse the same in the database
     (``core/append_only.py``)."""
@@ -304,8 +371,14 @@ class AppendOnly(models.Model):
         raise PermissionError(f"{self._meta.label} is append-only")
 
 
-class AuditLog(AppendOnly):
-    """Every state change: who, what, on which object, old and new values, when, from where."""
+class AuditLog(AppendOnly, Sealed):
+    """Every state change: who, what, on which object, old and new values, when, from where.
+
+    A row about a driver (or anything of his) holds ``object_repr``, the values of
+    ``changes`` and ``note`` sealed under his personal key; the clear ``changes`` keep the
+    field names only (values ``***``). Action, actor, object type and id, organisation,
+    time, address and request id stay in clear.
+    """
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -337,11 +410,27 @@ class AuditLog(AppendOnly):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.shown_repr}"
+
+    @property
+    def shown_repr(self) -> str:
+        return self.shown("object_repr")
+
+    @property
+    def shown_changes(self) -> dict:
+        opened = self.opened
+        return opened.get("changes", {}) if opened is not None else self.changes
+
+    @property
+    def shown_note(self) -> str:
+        return self.shown("note") if not self.erased else ""
 
 
-class AccessLog(AppendOnly):
-    """Every view of a sensitive value in clear: who looked at whose which field, when, and why."""
+class AccessLog(AppendOnly, Sealed):
+    """Every view of a sensitive value in clear: who looked at whose which field, when, and why.
+
+    About a driver, ``subject_repr`` and ``reason`` are sealed under his personal key.
+    """
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
@@ -366,7 +455,15 @@ class AccessLog(AppendOnly):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.subject_repr} {self.field}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.shown_repr} {self.field}"
+
+    @property
+    def shown_repr(self) -> str:
+        return self.shown("subject_repr")
+
+    @property
+    def shown_reason(self) -> str:
+        return self.shown("reason")
 
 
 class PhoneCode(models.Model):

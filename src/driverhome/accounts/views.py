@@ -200,7 +200,7 @@ def _day_start(day):
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def audit_list(request):
     form = AuditFilterForm(request.GET or None)
-    entries = AuditLog.objects.for_user(request.user).select_related("actor")
+    entries = AuditLog.objects.for_user(request.user).select_related("actor", "personal_key")
     if form.is_valid():
         data = form.cleaned_data
         if data["actor"]:
@@ -221,7 +221,7 @@ def audit_list(request):
 
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def access_list(request):
-    entries = AccessLog.objects.for_user(request.user)
+    entries = AccessLog.objects.for_user(request.user).select_related("personal_key")
     subject = request.GET.get("subject", "").strip()
     if subject:
         entries = entries.filter(subject_id=subject)

@@ -69,7 +69,7 @@ class IdempotencyMismatch(DomainError):
 
 
 def _label(user) -> str:
-    return getattr(user, "username", "") if user is not None else "system"
+    return audit.actor_label(user)
 
 
 def _allow(actor, *roles) -> None:
@@ -230,6 +230,11 @@ def _driver_notices(appeal: Appeal, template: str, **extra) -> list:
     return []
 
 
+def _person(appeal: Appeal):
+    """The driver a notice about ``appeal`` speaks of (its text is sealed under his key)."""
+    return appeal.driver if appeal.driver_id is not None else None
+
+
 def _notify_users(users, appeal: Appeal, template: str, channels=("console", "sms"), **extra):
     from driverhome.notifications.actions import store
 
@@ -249,6 +254,7 @@ def _user_notices(users, appeal: Appeal, template: str, channels=("console", "sm
             channels=channels,
             organisation=appeal.organisation,
             url=f"/console/appeals/{appeal.tracking_no}/",
+            person=_person(appeal),
         )
     return notices
 
@@ -441,9 +447,6 @@ def file_appeal(
         category=category,
         channel=channel,
         driver=driver,
-        reporter_name=reporter_name[:60],
-        reporter_phone=reporter_phone[:32],
-        reporter_email=reporter_email,
         phone_last4=phone_last4,
         anonymous=anonymous,
         description=description,
@@ -462,6 +465,7 @@ def file_appeal(
         created_by=actor if getattr(actor, "pk", None) else None,
         updated_at=now,
     )
+    appeal.set_reporter(name=reporter_name[:60], phone=reporter_phone[:32], email=reporter_email)
     if station is not None:
         appeal.station = station
     if event is not None:

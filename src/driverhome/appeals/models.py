@@ -50,7 +50,7 @@ from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import AppendOnly, AppendOnlyQuerySet, Role
 from driverhome.accounts.scoping import ScopedQuerySet, subtree_ids
-from driverhome.core import dates, workdays
+from driverhome.core import dates, pii, workdays
 from driverhome.core.errors import Conflict
 
 
@@ -274,9 +274,14 @@ class Appeal(models.Model):
         related_name="appeals",
         verbose_name=_("driver"),
     )
-    reporter_name = models.CharField(_("reporter name"), max_length=60, blank=True)
-    reporter_phone = models.CharField(_("reporter phone"), max_length=32, blank=True)
-    reporter_email = models.EmailField(_("reporter e-mail"), blank=True)
+    # A reporter without a driver's file (a hotline caller, an Open311 citizen): his contact
+    # is held as ciphertext under the field keys, shown masked (``reporter_*_masked``), in
+    # clear only through ``appeals.pii.reporter_contact`` (access-logged).
+    reporter_name = pii.EncryptedTextField(_("reporter name"), blank=True, default="")
+    reporter_phone = pii.EncryptedTextField(_("reporter phone"), blank=True, default="")
+    reporter_email = pii.EncryptedTextField(_("reporter e-mail"), blank=True, default="")
+    #: keyed hash of the reporter's phone (``pii.lookup_hash(kind="phone")``): his requests
+    reporter_phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
     anonymous = models.BooleanField(_("anonymous to the handling unit"), default=False)
     description = models.TextField(_("description"), max_length=4000)
@@ -375,6 +380,8 @@ class Appeal(models.Model):
             models.Index(fields=["driver", "-received_at"], name="appeal_driver_idx"),
             # Figures per period.
             models.Index(fields=["received_at"], name="appeal_received_idx"),
+            # A caller's earlier requests, found by his phone's keyed hash (hotline desk).
+            models.Index(fields=["reporter_phone_hash"], name="appeal_reporter_phone_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -420,9 +427,28 @@ class Appeal(models.Model):
 
     @property
     def reporter_label(self) -> str:
+        """Who filed it: the driver's name, or the caller's (names are shown as the driver
+        file shows them; phone and e-mail only masked)."""
         if self.driver_id:
             return self.driver.name
         return self.reporter_name or "—"
+
+    @property
+    def reporter_name_masked(self) -> str:
+        return pii.mask_name(self.reporter_name)
+
+    @property
+    def reporter_phone_masked(self) -> str:
+        return pii.mask_phone(self.reporter_phone)
+
+    @property
+    def reporter_email_masked(self) -> str:
+        return pii.mask_email(self.reporter_email)
+
+    def set_reporter(self, *, name: str = "", phone: str = "", email: str = "") -> None:
+        """The caller's contact (already validated), with its look-up hash."""
+        self.reporter_name, self.reporter_phone, self.reporter_email = name, phone, email
+        self.reporter_phone_hash = pii.lookup_hash(phone, kind="phone") if phone else ""
 
     def allowed_next(self) -> frozenset[str]:
         return self.TRANSITIONS.get(self.status, frozenset())

@@ -24,7 +24,7 @@ from django.utils import timezone
 from driverhome.core import workdays
 
 from . import deadlines
-from .actions import _context, _notify_users, area_staff, supervisors_of, unit_users
+from .actions import _context, _notify_users, _person, area_staff, supervisors_of, unit_users
 from .models import Appeal, Supervision
 
 ESCALATE_AFTER_WORKING_DAYS = 5
@@ -84,6 +84,7 @@ def _leader_notice(appeal: Appeal) -> None:
             template="appeal.missed",
             context=_context(appeal),
             organisation=appeal.organisation,
+            person=_person(appeal),
         )
 
 

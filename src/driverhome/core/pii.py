@@ -6,13 +6,19 @@
   running ``driverhome rotate-keys``.
 * ``lookup_hash`` is an HMAC-SHA256 of the normalised value with
   ``DRIVERHOME_LOOKUP_KEY``: exact search and uniqueness without the clear value.
-* ``mask_id`` and ``mask_phone`` give the forms shown everywhere by default.
+* ``mask_id``, ``mask_phone`` and ``mask_email`` give the forms shown everywhere by default.
+* ``new_personal_key``, ``seal`` and ``unseal``: values encrypted under one person's own
+  key (``accounts.PersonalKey``) rather than the field keys, for rows that can never be
+  changed (the audit and access logs) or are not worth finding (rendered notices): when
+  erasure destroys the person's key, every value sealed under it is unreadable
+  (crypto-shredding).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -68,6 +74,47 @@ def mask_id(value: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_email(value: str) -> str:
+    """``wang.shifu@example.cn`` -> ``w***@example.cn``."""
+    if not value:
+        return ""
+    local, at, domain = value.partition("@")
+    if not at:
+        return "*" * len(value)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_name(value: str) -> str:
+    """``王建国`` -> ``王**``: the family name only, as hotline records show a caller."""
+    if not value:
+        return ""
+    return value[:1] + "*" * max(len(value) - 1, 1)
+
+
+def new_personal_key() -> str:
+    """A fresh random key for one person (stored encrypted under the field keys)."""
+    return Fernet.generate_key().decode("ascii")
+
+
+@lru_cache(maxsize=1024)
+def _personal_fernet(key: str) -> Fernet:
+    return Fernet(key.encode("ascii"))
+
+
+def seal(key: str, values: dict) -> str:
+    """``values`` (JSON-able) encrypted under one person's ``key``: one Fernet token."""
+    data = json.dumps(values, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _personal_fernet(key).encrypt(data.encode("utf-8")).decode("ascii")
+
+
+def unseal(key: str, token: str) -> dict:
+    """What ``seal`` encrypted; ``ValueError`` if ``token`` was not sealed under ``key``."""
+    try:
+        return json.loads(_personal_fernet(key).decrypt(token.encode("ascii")))
+    except InvalidToken:
+        raise ValueError("a sealed value could not be opened with this person's key") from None
 
 
 def mask_phone(value: str) -> str:

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from driverhome.accounts import audit, codes
+from driverhome.accounts import audit, codes, personal
 from driverhome.accounts.models import Organisation, Role, User
 from driverhome.core import idnumber, pii, plates
 from driverhome.core.errors import Conflict, DomainError, conflict_on_duplicate
@@ -580,8 +580,40 @@ def anonymise_driver(driver: Driver, *, actor, reason: str = "") -> Driver:
     Kept: the file's organisation, employer, residence type, lifecycle node, tags,
     birth year, sex, and every service record, request and check-in pointing at it.
     Removed: name, ID and phone numbers and their hashes, hometown, registration,
-    party branch, vehicles (plates identify), notes' text, family names and IDs, the login.
+    party branch, vehicles (plates identify), notes' text, family names and IDs, the login
+    (name, phone, e-mail), and his personal key: what the audit log, the access log and
+    the notices hold about him was sealed under it and can no longer be read by anyone.
+    On SQLite the transaction runs with ``secure_delete``, so the old values are
+    overwritten in the database file rather than left in free space.
     """
+    with _secure_delete():
+        return _anonymise(driver, actor=actor, reason=reason)
+
+
+class _secure_delete:
+    """SQLite: zero the space freed by this transaction's deletes and updates (the
+    erased values would otherwise stay readable in free pages until reused)."""
+
+    def __enter__(self):
+        from django.db import connection
+
+        self.connection = connection if connection.vendor == "sqlite" else None
+        if self.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA secure_delete")
+                self.before = cursor.fetchone()[0]
+                cursor.execute("PRAGMA secure_delete = ON")
+        return self
+
+    def __exit__(self, *exc):
+        if self.connection is not None:
+            with self.connection.cursor() as cursor:
+                if not self.before:
+                    cursor.execute("PRAGMA secure_delete = OFF")
+        return False
+
+
+def _anonymise(driver: Driver, *, actor, reason: str) -> Driver:
     driver = Driver.objects.select_for_update().get(pk=driver.pk)
     if driver.is_anonymised:
         raise Conflict(_("This file was already anonymised."), code="anonymised")
@@ -596,6 +628,7 @@ def anonymise_driver(driver: Driver, *, actor, reason: str = "") -> Driver:
     driver.hometown = driver.household_registration = driver.party_branch = ""
     driver.anonymised_at = timezone.now()
     user = driver.user
+    names = {driver.phone, getattr(user, "username", ""), getattr(user, "phone", "")} - {""}
     driver.user = None
     driver.save()
     for member in driver.family.all():
@@ -612,15 +645,35 @@ def anonymise_driver(driver: Driver, *, actor, reason: str = "") -> Driver:
     driver.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())
     if user is not None:
         user.is_active = False
-        user.full_name = ""
+        user.full_name = user.first_name = user.last_name = user.email = ""
         user.phone = ""
         user.username = f"deleted-{user.pk}"
         user.set_unusable_password()
         user.save()
+    personal.erase(driver)
+    _forget_notice_addresses(driver)
+    _forget_logins(names)
+    # Written after the erasure, in clear: the file's new name and why it was erased.
     audit.record(
         actor, "driver.anonymise", driver, organisation=driver.organisation_id, note=reason
     )
     return driver
+
+
+def _forget_logins(names: set[str]) -> None:
+    """django-axes' records of his logins and failed attempts name him by what he typed
+    (his username or mobile number)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__in=names).delete()
+
+
+def _forget_notice_addresses(driver: Driver) -> None:
+    """The masked phone of the notices sent to him (their text and number were sealed)."""
+    from driverhome.notifications.models import Notification
+
+    Notification.objects.filter(driver=driver).exclude(phone_masked="").update(phone_masked="")
 
 
 # --- apartments ----------------------------------------------------------------------------------

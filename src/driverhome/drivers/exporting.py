@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from driverhome.accounts import audit
 from driverhome.accounts.models import AccessLog
 from driverhome.core import pii, sheets
-from driverhome.core.context import current_ip
 
 from .access import may_reveal
 
@@ -20,7 +20,9 @@ MAX_ROWS = 100_000
 def drivers_xlsx(queryset, *, user, full: bool = False, reason: str = "") -> bytes:
     if full and not may_reveal(user):
         full = False
-    drivers = queryset.select_related("employer", "organisation").order_by("pk")[:MAX_ROWS]
+    drivers = queryset.select_related("employer", "organisation", "personal_key").order_by("pk")[
+        :MAX_ROWS
+    ]
     out = io.BytesIO()
     book = sheets.workbook(out, in_memory=True, constant_memory=True)
     bold = book.add_format({"bold": True})
@@ -75,20 +77,11 @@ def drivers_xlsx(queryset, *, user, full: bool = False, reason: str = "") -> byt
 
 @transaction.atomic
 def _log_export(user, drivers, reason: str) -> None:
-    ip = current_ip() or None
-    reason = (reason or _("Full export"))[:200]
+    reason = reason or _("Full export")
     AccessLog.objects.bulk_create(
         [
-            AccessLog(
-                actor=user,
-                actor_label=user.username,
-                subject_type="drivers.driver",
-                subject_id=str(d.public_id),
-                subject_repr=str(d)[:200],
-                field="id_number,phone",
-                reason=reason,
-                organisation_id=d.organisation_id,
-                ip=ip,
+            audit.access_entry(
+                user, d, "id_number,phone", reason=reason, organisation=d.organisation_id
             )
             for d in drivers
         ],

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from driverhome.accounts.models import Organisation, Role
+from driverhome.accounts.models import Organisation, PersonalKey, Role
 from driverhome.accounts.scoping import ScopedQuerySet, subtree_ids
 from driverhome.core import pii, validation
 
@@ -177,6 +177,16 @@ class Driver(models.Model):
     phone = pii.EncryptedTextField(_("mobile phone"), blank=True, default="")
     phone_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     phone_last4 = models.CharField(max_length=4, blank=True, default="", db_index=True)
+    # His own key: the audit and access logs and his notices hold his values sealed under
+    # it; erasure destroys it (accounts/personal.py). Created on first use.
+    personal_key = models.ForeignKey(
+        PersonalKey,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     # Derived from the ID number.
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from driverhome.accounts import audit
+from driverhome.accounts import audit, personal
 from driverhome.accounts.models import Role
 from driverhome.core import pii
 from driverhome.core.errors import Conflict, DomainError, PermissionDeniedError
@@ -50,9 +50,15 @@ def prepare(
     channels=("sms",),
     organisation=None,
     url: str = "",
+    person=None,
 ) -> list[Notification]:
     """The notices ``notify`` stores, built (text rendered) but not yet written: a caller that
-    writes under a lock builds them first and stores them inside its transaction."""
+    writes under a lock builds them first and stores them inside its transaction.
+
+    ``person`` (default: ``driver``) is the driver the text is about: the text and the phone
+    are then sealed under his personal key, so that erasing him makes them unreadable."""
+    if person is None:
+        person = driver
     if driver is not None:
         if recipient_user is None:
             recipient_user = driver.user
@@ -69,19 +75,27 @@ def prepare(
         if channel == Notification.Channel.CONSOLE and recipient_user is None:
             continue
         is_sms = channel == Notification.Channel.SMS
+        address = phone if is_sms else ""
+        sms_params = params if is_sms else ""
+        sealed = personal.seal_for(person, {"text": text, "phone": address, "params": sms_params})
+        key_id = token = None
+        if sealed is not None:
+            key_id, token = sealed
         notices.append(
             Notification(
                 recipient_user=recipient_user,
-                phone=phone if is_sms else "",
+                phone="" if sealed else address,
                 phone_masked=pii.mask_phone(phone) if is_sms else "",
                 driver=driver,
                 organisation=organisation,
                 channel=channel,
                 template=template,
                 language=language,
-                text=text,
-                params=params if is_sms else "",
+                text="" if sealed else text,
+                params="" if sealed else sms_params,
                 phone_hash=pii.lookup_hash(phone, kind="phone") if is_sms else "",
+                personal_key_id=key_id,
+                sealed=token,
                 url=url,
                 status=Notification.Status.QUEUED if is_sms else Notification.Status.SENT,
                 sent_at=None if is_sms else now,
@@ -108,8 +122,8 @@ def _enqueue(pk: int) -> None:
 
 def _outgoing(row: Notification) -> OutgoingSms:
     return OutgoingSms(
-        phone=row.phone,
-        text=row.text,
+        phone=row.address,
+        text=row.body,
         template=row.template,
         params=row.template_params,
         out_id=str(row.out_id),
@@ -162,7 +176,11 @@ def deliver(pk: int) -> Notification | None:
 
     now = timezone.now()
     # Claim: only a queued row whose attempt count we saw may be taken.
-    row = Notification.objects.filter(pk=pk, status=Notification.Status.QUEUED).first()
+    row = (
+        Notification.objects.filter(pk=pk, status=Notification.Status.QUEUED)
+        .select_related("personal_key")
+        .first()
+    )
     if row is None:
         return None
     claimed = Notification.objects.filter(
@@ -177,6 +195,12 @@ def deliver(pk: int) -> Notification | None:
         Notification.objects.filter(pk=pk).update(
             status=row.status, last_error="not sent from the stored copy"
         )
+        return row
+    if row.sealed and row.opened is None:  # the person was erased before it went out
+        Notification.objects.filter(pk=pk).update(
+            status=Notification.Status.FAILED, last_error="erased"
+        )
+        row.status = Notification.Status.FAILED
         return row
     backend = get_backend()
     row.provider = backend.provider  # failures are counted per provider too
@@ -285,6 +309,8 @@ def resend(notification: Notification, *, actor) -> Notification:
         raise Conflict(_("This message was sent; only a failed or undelivered one is sent again."))
     if original.resends.exists():
         raise Conflict(_("This message was already sent again."))
+    if original.erased:
+        raise Conflict(_("The person this message was about was erased: it is not sent again."))
     copy = Notification(
         recipient_user=original.recipient_user,
         phone=original.phone,
@@ -297,6 +323,8 @@ def resend(notification: Notification, *, actor) -> Notification:
         language=original.language,
         text=original.text,
         params=original.params,
+        personal_key_id=original.personal_key_id,
+        sealed=original.sealed,
         url=original.url,
         resend_of=original,
     )

@@ -72,7 +72,7 @@ def _message(n: Notification) -> dict:
     return {
         "code": n.out_id,
         "kind": n.template,
-        "text": n.text,
+        "text": n.body,
         "status": n.status,
         "delivery": n.delivery,
         "delivery_reason": n.delivery_reason,

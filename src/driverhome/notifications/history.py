@@ -27,6 +27,7 @@ def own_messages(user):
     return (
         Notification.objects.filter(channel=SMS)
         .filter(Q(recipient_user=user) | Q(driver__user=user))
+        .select_related("personal_key")
         .defer("phone", "params")
     )
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from driverhome.accounts.models import Role
+from driverhome.accounts.models import Role, Sealed
 from driverhome.core import pii
 
 MAX_ATTEMPTS = 4
@@ -50,7 +50,11 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(mine)
 
 
-class Notification(models.Model):
+class Notification(Sealed):
+    """One message. A notice about a driver (to him, or to staff about his request) holds
+    its text and the phone it goes to sealed under his personal key (``text`` and
+    ``phone`` empty): erasing him leaves it unreadable. ``body`` and ``address`` read it."""
+
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
         CONSOLE = "console", _("Console notice")
@@ -156,7 +160,8 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(channel="sms") | ~Q(phone=""), name="notice_sms_has_phone"
+                condition=~Q(channel="sms") | ~Q(phone="") | Q(sealed__isnull=False),
+                name="notice_sms_has_phone",
             ),
         ]
 
@@ -165,7 +170,10 @@ class Notification(models.Model):
 
     @property
     def template_params(self) -> dict[str, str]:
-        return json.loads(self.params) if self.params else {}
+        """The parameters a provider fills in: sealed with the text when the message is
+        about a person ({} once he was erased)."""
+        raw = self.shown("params", default=None) if self.sealed else self.params
+        return json.loads(raw) if raw else {}
 
     @property
     def state(self) -> tuple[str, str]:
@@ -186,6 +194,19 @@ class Notification(models.Model):
         return self.channel == self.Channel.SMS and (
             self.status == self.Status.FAILED or self.delivery == self.Delivery.UNDELIVERED
         )
+
+    @property
+    def body(self) -> str:
+        """The text as sent; ``—`` once the person it was about was erased."""
+        return self.shown("text")
+
+    @property
+    def address(self) -> str:
+        """The phone number it goes to ("" once erased)."""
+        if not self.sealed:
+            return self.phone
+        opened = self.opened
+        return opened.get("phone", "") if opened else ""
 
 
 class DeliveryReport(models.Model):

@@ -27,7 +27,7 @@ from .models import Notification
 def notice_list(request):
     qs = Notification.objects.filter(
         recipient_user=request.user, channel=Notification.Channel.CONSOLE
-    )
+    ).select_related("personal_key")
     page = paginate(qs, order="-created_at", cursor=request.GET.get("cursor"))
     unread = {n.pk for n in page if n.read_at is None}
     actions.mark_read(request.user)
@@ -39,7 +39,9 @@ def notice_list(request):
 def notice_failed(request):
     provider = request.GET.get("provider", "")
     kind = request.GET.get("kind", "")
-    qs = history.attention(request.user, provider=provider, kind=kind).select_related("resend_of")
+    qs = history.attention(request.user, provider=provider, kind=kind).select_related(
+        "resend_of", "personal_key"
+    )
     page = paginate(qs, order="-created_at", cursor=request.GET.get("cursor"))
     resent = set(
         Notification.objects.filter(resend_of__in=[n.pk for n in page]).values_list(

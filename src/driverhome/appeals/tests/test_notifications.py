@@ -154,7 +154,7 @@ def test_the_receipt_names_the_answer_deadline_the_driver_sees_on_the_request(pe
     expected = formats.date_format(
         timezone.localtime(appeal.answer_due_at), "SHORT_DATETIME_FORMAT"
     )
-    assert expected in sms.text and appeal.tracking_no in sms.text
+    assert expected in sms.body and appeal.tracking_no in sms.body
 
 
 def test_a_message_is_written_wholly_in_the_recipients_language(personas, orgs):
@@ -169,8 +169,8 @@ def test_a_message_is_written_wholly_in_the_recipients_language(personas, orgs):
         appeal = file(personas["site_staff"], driver=driver, channel="phone")
     sms = Notification.objects.get(template="appeal.received", channel="sms")
     assert sms.language == "zh-hans"
-    assert appeal.category.name in sms.text and "年" in sms.text  # 2026年…月…日
-    assert "a.m." not in sms.text and "p.m." not in sms.text
+    assert appeal.category.name in sms.body and "年" in sms.body  # 2026年…月…日
+    assert "a.m." not in sms.body and "p.m." not in sms.body
 
     personas["driver"].preferred_language = "en"
     personas["driver"].save()
