@@ -149,6 +149,10 @@ class RejectUnstorableInputMiddleware:
             return False
         content_type = request.META.get("CONTENT_TYPE", "").lower()
         if content_type.startswith("multipart/"):
+            if request.path.startswith(errors.API_PREFIX) and _small(request):
+                # Read whole first: an API operation that reads the body after the
+                # fields were parsed from the stream would otherwise fail.
+                request.body  # noqa: B018
             fields = request.POST
             names = [f.name or "" for f in request.FILES.values()]
             return any(
@@ -161,6 +165,16 @@ class RejectUnstorableInputMiddleware:
             return True
         # A form body, whatever it was labelled, is percent-decoded by someone.
         return b"%00" in body and b"=" in body and not body.lstrip().startswith((b"{", b"["))
+
+
+def _small(request) -> bool:
+    """The body is within the size Django reads into memory."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit is None or length <= limit
 
 
 def _json_media_type(content_type: str) -> bool:
