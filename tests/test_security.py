@@ -259,6 +259,10 @@ PYTHON_ALLOW: dict[tuple[str, str], str] = {
         "cursor.executemany(self.sql, self.rows(values))",
     ): "INSERT built once from model metadata (quoted names); imported values bound as parameters",
     (
+        "stations/forecast/__init__.py",
+        "cursor.executemany(sql, params)",
+    ): "UPDATE with quoted table/column names from model metadata; values bound as parameters",
+    (
         "drivers/importer.py",
         "cursor.execute(",
     ): "matching SELECTs: quoted table names and a run of %s placeholders; hashes bound",

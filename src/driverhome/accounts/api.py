@@ -8,11 +8,11 @@ from typing import Literal
 from django.contrib.auth import login
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Router, Schema, Status
 
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
-from driverhome.core.validation import WriteSchema
+from driverhome.core.validation import Rule, WriteSchema
 
 from . import actions, codes
 from .access import require_roles, require_staff
@@ -176,8 +176,10 @@ def list_audit(
 # --- One-time SMS codes: registration, log in by code, a new password --------------------------
 
 
-class CodeIn(Schema):
-    phone: str = Field(max_length=20)
+class CodeIn(WriteSchema):
+    rules_map = {"phone": Rule(max_length=20, required=True)}
+
+    phone: str
     purpose: Literal["register", "login", "reset"]
 
 
@@ -187,13 +189,19 @@ class CodeSentOut(Schema):
     resend_after: int
 
 
-class LoginCodeIn(Schema):
-    phone: str = Field(max_length=20)
-    code: str = Field(max_length=6)
+class LoginCodeIn(WriteSchema):
+    rules_map = {
+        "phone": Rule(max_length=20, required=True),
+        "code": Rule(max_length=6, required=True),
+        "password": Rule(max_length=128, required=True),
+    }
+
+    phone: str
+    code: str
 
 
 class PasswordResetIn(LoginCodeIn):
-    password: str = Field(max_length=128)
+    password: str
 
 
 class DoneOut(Schema):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from driverhome.accounts import audit
 from driverhome.accounts.models import Organisation, Role, User
-from driverhome.core import dates
+from driverhome.core import dates, validation
 from driverhome.core.errors import (
     Conflict,
     DomainError,
@@ -366,6 +366,14 @@ def file_appeal(
         raise DomainError(_("The description is too long (at most 4,000 characters)."))
     if channel not in Appeal.Channel.values:
         raise DomainError(_("Unknown channel."), code="bad_channel")
+    # Refused whole, never cut: every entry point checks these, this is the last guard.
+    contact = {"reporter_name": reporter_name, "reporter_phone": reporter_phone}
+    contact |= {"reporter_email": reporter_email, "address": address}
+    for field, value in contact.items():
+        try:
+            validation.check(Appeal, field, value or "")
+        except validation.FieldInvalid as exc:
+            raise DomainError(exc.message, code=exc.code, field=field) from None
     if category is None or not category.is_active or category.parent_id is None:
         raise DomainError(_("Please choose a category."), code="category_required")
     appeal_type = appeal_type or category.default_type
@@ -452,7 +460,7 @@ def file_appeal(
         description=description,
         lat=lat,
         lon=lon,
-        address=address[:200],
+        address=address,
         organisation=organisation,
         care_broker_id=getattr(driver, "care_broker_id", None),
         open311_key=open311_key,
@@ -465,7 +473,7 @@ def file_appeal(
         created_by=actor if getattr(actor, "pk", None) else None,
         updated_at=now,
     )
-    appeal.set_reporter(name=reporter_name[:60], phone=reporter_phone[:32], email=reporter_email)
+    appeal.set_reporter(name=reporter_name, phone=reporter_phone, email=reporter_email)
     if station is not None:
         appeal.station = station
     if event is not None:

@@ -16,7 +16,7 @@ from driverhome.core.dates import Day, Moment
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.ratelimit import check_rate
-from driverhome.core.validation import WriteSchema
+from driverhome.core.validation import Rule, WriteSchema
 
 from . import access, actions, figures, operations, similar
 from .catalogue import active_leaf
@@ -358,7 +358,9 @@ def get_appeal(request, tracking_no: str):
     return appeal_out(appeal, request.user)
 
 
-class RevealIn(Schema):
+class RevealIn(WriteSchema):
+    rules_map = {"reason": Rule(max_length=500, required=True)}
+
     reason: str
 
 

@@ -50,7 +50,7 @@ from django.utils.translation import pgettext_lazy
 
 from driverhome.accounts.models import AppendOnly, AppendOnlyQuerySet, Role
 from driverhome.accounts.scoping import ScopedQuerySet, subtree_ids
-from driverhome.core import dates, pii, workdays
+from driverhome.core import dates, pii, validation, workdays
 from driverhome.core.errors import Conflict
 
 
@@ -753,3 +753,9 @@ class Reopening(AwaitsDecision):
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.status}"
+
+
+# The clear value of the caller's encrypted contact has the bounds its form always had.
+validation.declare(Appeal, "reporter_name", validation.Rule(max_length=60))
+validation.declare(Appeal, "reporter_phone", validation.Rule(max_length=32))
+validation.declare(Appeal, "reporter_email", validation.Rule(max_length=254))

@@ -8,7 +8,7 @@ reads nothing from the database: it must render when the database is the problem
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -53,10 +53,11 @@ def _is_machine(request) -> bool:
     return request.path.startswith(MACHINE_PREFIXES)
 
 
-def _json(status: int) -> JsonResponse:
+def _json(request, status: int):
+    """The API's ``{"code", "detail"}`` or GeoReport's error list, by the address."""
     code, title, _text = PAGES[status]
     detail = errors.NOT_FOUND if status == 404 else title
-    return JsonResponse({"code": code, "detail": str(detail)}, status=status)
+    return errors.error_response(request, status, code, detail)
 
 
 def _in_console(request) -> bool:
@@ -75,7 +76,7 @@ def _base_template(request) -> str:
 def error_page(request, status: int, *, message: str = "") -> HttpResponse:
     """The page for ``status`` in the look of the site the address belongs to."""
     if _is_machine(request):
-        return _json(status)
+        return _json(request, status)
     _code, title, text = PAGES[status]
     context = {
         "base_template": _base_template(request),
@@ -113,7 +114,7 @@ def csrf_failure(request, reason=""):
 
 def server_error(request):
     if _is_machine(request):
-        return _json(500)
+        return _json(request, 500)
     _code, title, text = PAGES[500]
     body = render_to_string(
         "errors/500.html",

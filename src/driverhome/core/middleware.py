@@ -149,9 +149,9 @@ class RejectUnstorableInputMiddleware:
             return False
         content_type = request.META.get("CONTENT_TYPE", "").lower()
         if content_type.startswith("multipart/"):
-            if request.path.startswith(errors.API_PREFIX) and _small(request):
-                # Read whole first: an API operation that reads the body after the
-                # fields were parsed from the stream would otherwise fail.
+            if _small(request):
+                # Read whole first: a view that reads the body after the fields were
+                # parsed from the stream (API operations, provider callbacks) would fail.
                 request.body  # noqa: B018
             fields = request.POST
             names = [f.name or "" for f in request.FILES.values()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from django.http import Http404
@@ -10,15 +10,19 @@ from ninja import Router, Schema
 
 from driverhome.accounts.access import require_roles, require_staff
 from driverhome.core import workdays
+from driverhome.core.dates import Day
+from driverhome.core.validation import WriteSchema
 
 from . import actions
-from .models import CalendarYear
+from .models import CalendarDay, CalendarYear
 
 router = Router()
 
 
-class DayIO(Schema):
-    date: date
+class DayIO(WriteSchema):
+    rules_model = CalendarDay
+
+    date: Day
     kind: Literal["holiday", "workday"]
     name: str = ""
 
@@ -40,7 +44,9 @@ class YearsOut(Schema):
     missing_year: int | None
 
 
-class YearIn(Schema):
+class YearIn(WriteSchema):
+    rules_model = CalendarYear
+
     notice: str = ""
     days: list[DayIO]
 

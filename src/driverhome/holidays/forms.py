@@ -26,6 +26,6 @@ class ImportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     notice = forms.CharField(label=_("Notice"), max_length=200, required=False)
     file = forms.FileField(
-        label=_("File"),
+        label=_("Calendar file"),
         help_text=_("CSV or .xlsx with the columns date, kind (holiday/workday or 休/班), name"),
     )

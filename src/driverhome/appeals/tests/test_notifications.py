@@ -177,5 +177,5 @@ def test_a_message_is_written_wholly_in_the_recipients_language(personas, orgs):
     with translation.override("zh-hans"):
         file(personas["site_staff"], driver=driver, channel="phone")
     english = Notification.objects.filter(template="appeal.received", channel="sms").latest("pk")
-    assert english.language == "en" and english.text.startswith("Your request")
-    assert appeal.category.name_en in english.text and "年" not in english.text
+    assert english.language == "en" and english.body.startswith("Your request")
+    assert appeal.category.name_en in english.body and "年" not in english.body

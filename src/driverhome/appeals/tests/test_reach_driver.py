@@ -46,7 +46,7 @@ def test_staff_show_his_phone_with_a_reason_and_the_access_log_has_it(client_for
     assert f'href="tel:{number}"' in shown.content.decode()
     row = AccessLog.objects.get()
     assert (row.actor_id, row.field) == (personas["unit_handler"].pk, "phone")
-    assert appeal.tracking_no in row.reason and "核实欠薪金额" in row.reason
+    assert appeal.tracking_no in row.shown_reason and "核实欠薪金额" in row.shown_reason
     assert row.subject_id == str(appeal.driver.public_id)
 
 

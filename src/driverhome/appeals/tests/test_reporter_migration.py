@@ -28,13 +28,32 @@ def columns(pk) -> tuple:
         return cursor.fetchone()
 
 
+def _latest():
+    """Every app back at its newest migration, whatever the test left behind."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_existing_rows_are_encrypted_and_the_reverse_decrypts_them():
+    try:
+        _encrypt_and_decrypt()
+    finally:
+        _latest()
+
+
+def _encrypt_and_decrypt():
     old = migrate(BEFORE)
     organisation = old.get_model("accounts", "Organisation").objects.create(
         code="m-district", name="北仑区", kind="district"
     )
-    category = old.get_model("appeals", "Category").objects.filter(parent__isnull=False)[0]
+    # A transactional test may run after another one emptied the seeded catalogue.
+    Category = old.get_model("appeals", "Category")
+    parent, _ = Category.objects.get_or_create(code="m-top", defaults={"name": "劳动保障"})
+    category, _ = Category.objects.get_or_create(
+        code="m-leaf", defaults={"name": "欠薪", "parent": parent}
+    )
     Appeal = old.get_model("appeals", "Appeal")
     common = {"appeal_type": "help", "category": category, "channel": "phone"}
     caller = Appeal.objects.create(
@@ -49,22 +68,19 @@ def test_existing_rows_are_encrypted_and_the_reverse_decrypts_them():
     nobody = Appeal.objects.create(
         tracking_no="BL20260101-0002", description="y", organisation=organisation, **common
     )
-    try:
-        migrate(AFTER)
-        name, phone, email = columns(caller.pk)
-        assert "芷若" not in name and "13811172233" not in phone and "zhiruo" not in email
-        assert [pii.decrypt(v) for v in (name, phone, email)] == [
-            "司马芷若",
-            "13811172233",
-            "zhiruo@example.cn",
-        ]
-        assert columns(nobody.pk) == ("", "", "")
-        new = migrate(AFTER)  # the state after: the hash is there
-        row = new.get_model("appeals", "Appeal").objects.get(pk=caller.pk)
-        assert row.reporter_phone_hash == pii.lookup_hash("13811172233", kind="phone")
+    migrate(AFTER)
+    name, phone, email = columns(caller.pk)
+    assert "芷若" not in name and "13811172233" not in phone and "zhiruo" not in email
+    assert [pii.decrypt(v) for v in (name, phone, email)] == [
+        "司马芷若",
+        "13811172233",
+        "zhiruo@example.cn",
+    ]
+    assert columns(nobody.pk) == ("", "", "")
+    new = migrate(AFTER)  # the state after: the hash is there
+    row = new.get_model("appeals", "Appeal").objects.get(pk=caller.pk)
+    assert row.reporter_phone_hash == pii.lookup_hash("13811172233", kind="phone")
 
-        migrate(BEFORE)
-        assert columns(caller.pk) == ("司马芷若", "13811172233", "zhiruo@example.cn")
-        assert columns(nobody.pk) == ("", "", "")
-    finally:
-        migrate(("appeals", MigrationExecutor(connection).loader.graph.leaf_nodes("appeals")[0][1]))
+    migrate(BEFORE)
+    assert columns(caller.pk) == ("司马芷若", "13811172233", "zhiruo@example.cn")
+    assert columns(nobody.pk) == ("", "", "")

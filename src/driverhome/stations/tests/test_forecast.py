@@ -67,7 +67,8 @@ def test_the_refresh_stores_twelve_hours_of_forecasts_with_intervals(site, young
     for expected, low, high in row.steps["trucks"]:
         assert 0 <= low <= expected <= high <= 120
     young = StationForecast.objects.get(station=young_site)
-    assert (young.steps, young.reason, young.history_days) == ({}, "history", 3)
+    # Three days back from now touch three or four local dates, by the time of day.
+    assert (young.steps, young.reason) == ({}, "history") and young.history_days in (3, 4)
 
 
 def test_a_second_refresh_within_the_day_reuses_the_model(site):
@@ -125,7 +126,8 @@ def test_too_little_history_shows_no_forecast_and_says_why_never_zeros(client, y
     body = client.get("/api/v1/stations/fc-young/forecast", HTTP_ACCEPT_LANGUAGE="en").json()
     assert body["available"] is False and body["reason"] == "history"
     assert body["steps"] == [] and body["arrival"] is None
-    assert "14 days" in body["detail"] and "has 3" in body["detail"]
+    days = StationForecast.objects.get(station=young_site).history_days
+    assert "14 days" in body["detail"] and f"has {days}." in body["detail"] and days < 14
     page = client.get("/d/stations/fc-young/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No forecast yet: it needs 14 days" in page
     assert "forecast-table" not in page

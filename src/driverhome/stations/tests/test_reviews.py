@@ -79,7 +79,8 @@ def test_hiding_removes_the_text_but_the_audit_log_keeps_it(visit, personas, cli
     hidden = actions.hide_review(review, actor=personas["supervisor"], reason="辱骂")
     assert hidden.status == "hidden" and hidden.comment == ""
     entry = AuditLog.objects.get(action="review.hide")
-    assert entry.changes["comment"] == ["骂人的话", ""] and entry.note == "辱骂"
+    assert entry.shown_changes["comment"] == ["骂人的话", ""] and entry.shown_note == "辱骂"
+    assert "骂人的话" not in str(entry.changes)  # sealed: about the driver who wrote it
     assert "骂人的话" not in client.get(f"/d/stations/{site.code}/").content.decode()
     assert api(None).get(f"/api/v1/stations/{site.code}/reviews").json()["items"] == []
     assert present.rating(site)["count"] == 0
