@@ -11,6 +11,7 @@ from . import forecast
 @db_periodic_task(crontab(minute="*/15"))
 @lock_task("stations-refresh-forecasts")
 def refresh_forecasts():
-    """Every 15 minutes: every site's forecast from its stored model and latest report; a
-    model older than a day is refitted on the way. Idempotent (rows replaced in place)."""
-    return forecast.refresh().__dict__
+    """Every 15 minutes: every site's forecast from its stored model and latest report; the
+    stalest models due for refitting are refitted on the way, within a bounded time.
+    Idempotent (rows replaced in place)."""
+    return forecast.refresh(fit_seconds=forecast.JOB_FIT_SECONDS).__dict__

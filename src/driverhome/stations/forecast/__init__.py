@@ -28,7 +28,11 @@ from .model import HISTORY_DAYS, MIN_DAYS, STEP, STEPS, Events, Local, Model, fi
 
 QUANTITIES = {"trucks": ("free_truck_bays", "truck_bays"), "beds": ("free_beds", "beds")}
 REFRESH_MINUTES = 15  # the periodic job's interval (stations.tasks)
-REFIT_AFTER = timedelta(hours=24)
+# Models are refitted weekly, as the backtest does; the periodic job refits at most
+# JOB_FIT_SECONDS' worth of the stalest models per pass, so 3,000 sites (1-2 s of fitting
+# each) spread their refits over the week and every pass stays well under a minute.
+REFIT_AFTER = timedelta(days=7)
+JOB_FIT_SECONDS = 30.0
 # A stored forecast older than this is recomputed on read from the stored model.
 RECOMPUTE_AFTER = timedelta(minutes=20)
 ARRIVAL_KMH = 60.0  # a loaded truck's average speed, for "arriving in ... minutes"
@@ -119,6 +123,7 @@ def compute(station: Station, models: dict, events: Events, now: datetime) -> tu
 class RefreshStats:
     sites: int = 0
     refitted: int = 0
+    deferred: int = 0  # due for fitting, left to a later pass by the budget
     forecasts: int = 0
     without: int = 0
     seconds: float = 0.0
@@ -131,23 +136,60 @@ def refresh(
     now: datetime | None = None,
     refit: bool | None = None,
     batch: int = 500,
+    fit_seconds: float | None = None,
+    max_fits: int | None = None,
 ) -> RefreshStats:
-    """Recompute the forecasts of ``stations`` (default: every active site). A model older
-    than a day (or ``refit=True``) is fitted again first. Idempotent: the rows are replaced."""
+    """Recompute the forecasts of ``stations`` (default: every active site). A site without
+    a model, or with one older than ``REFIT_AFTER`` (every site with ``refit=True``), is
+    fitted first. Idempotent: the rows are replaced.
+
+    ``fit_seconds`` and ``max_fits`` bound the fitting of one pass: the sites without a
+    model come first, then the oldest models; the rest wait for a later pass (a site never
+    fitted stays "pending", the others keep forecasting from their current model)."""
     started = clock.perf_counter()
     now = now or timezone.now()
     stats = RefreshStats()
     if stations is None:
         stations = Station.objects.public().order_by("pk")
     stations = list(stations)
+    budget = _Budget(fit_seconds, max_fits)
+    if budget.bounded:
+        trained = dict(
+            StationForecast.objects.filter(station__in=[s.pk for s in stations]).values_list(
+                "station_id", "trained_at"
+            )
+        )
+        oldest = datetime.min.replace(tzinfo=now.tzinfo)
+        # The stalest first, so that the pass's fitting goes where it is most needed.
+        stations.sort(key=lambda s: (trained.get(s.pk) or oldest, s.pk))
     for i in range(0, len(stations), batch):
         chunk = stations[i : i + batch]
-        _refresh_chunk(chunk, now, refit, stats)
+        _refresh_chunk(chunk, now, refit, stats, budget)
     stats.seconds = clock.perf_counter() - started
     return stats
 
 
-def _refresh_chunk(chunk: list[Station], now: datetime, refit: bool | None, stats) -> None:
+class _Budget:
+    """How much fitting one pass may still do."""
+
+    def __init__(self, seconds: float | None, fits: int | None):
+        self.bounded = seconds is not None or fits is not None
+        self.deadline = clock.perf_counter() + seconds if seconds is not None else None
+        self.fits = fits
+
+    def allows(self) -> bool:
+        if self.fits is not None and self.fits <= 0:
+            return False
+        return self.deadline is None or clock.perf_counter() < self.deadline
+
+    def spend(self) -> None:
+        if self.fits is not None:
+            self.fits -= 1
+
+
+def _refresh_chunk(
+    chunk: list[Station], now: datetime, refit: bool | None, stats, budget: _Budget
+) -> None:
     ids = [s.pk for s in chunk]
     existing = StationForecast.objects.in_bulk(ids)
     due = {
@@ -165,15 +207,21 @@ def _refresh_chunk(chunk: list[Station], now: datetime, refit: bool | None, stat
     for station in chunk:
         stats.sites += 1
         row = existing.get(station.pk)
+        fit = station.pk in due and budget.allows()
+        if station.pk in due and not fit:
+            stats.deferred += 1
+            if row is None or not row.trained_at:
+                continue  # never fitted: "pending" until a pass has time for it
         if row is None:
             row = StationForecast(station=station)
             new.append(row)
-        elif station.pk in due:
+        elif fit:
             fitted.append(row)
         else:
             computed.append(row)
         events = ahead.get(station.pk) or Events()
-        if station.pk in due:
+        if fit:
+            budget.spend()
             t0 = clock.perf_counter()
             history_events = Events(
                 past[station.pk].spans_as_datetimes() + events.spans_as_datetimes()

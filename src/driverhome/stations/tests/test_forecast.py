@@ -78,6 +78,49 @@ def test_a_second_refresh_within_the_day_reuses_the_model(site):
     assert StationForecast.objects.count() == 1
 
 
+def test_a_bounded_pass_fits_the_stalest_first_and_leaves_the_rest_for_later(orgs, site):
+    other = _with_history(make_station(orgs["xiapu"], "fc-other", truck_bays=60, beds=0), 22)
+    forecast.refresh([site, other])
+    week_ago = timezone.now() - forecast.REFIT_AFTER - timedelta(hours=1)
+    StationForecast.objects.filter(station=other).update(trained_at=week_ago)
+    StationForecast.objects.filter(station=site).update(trained_at=week_ago - timedelta(days=1))
+
+    stats = forecast.refresh([other, site], max_fits=1)
+    assert (stats.refitted, stats.deferred, stats.forecasts) == (1, 1, 2)
+    fresh = StationForecast.objects.get(station=site)
+    waiting = StationForecast.objects.get(station=other)
+    assert fresh.trained_at > week_ago and waiting.trained_at == week_ago
+    assert len(waiting.steps["trucks"]) == 24  # still forecasting from its older model
+
+    stats = forecast.refresh([other, site], max_fits=1)
+    assert (stats.refitted, stats.deferred) == (1, 0)
+    assert StationForecast.objects.get(station=other).trained_at > week_ago
+
+
+def test_a_site_never_fitted_waits_as_pending_when_the_pass_has_no_time(client, site):
+    stats = forecast.refresh(max_fits=0)
+    assert (stats.refitted, stats.deferred, stats.forecasts) == (0, 1, 0)
+    assert not StationForecast.objects.exists()
+    body = client.get("/api/v1/stations/fc-site/forecast", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["available"] is False and body["reason"] == "pending"
+
+
+def test_the_periodic_job_bounds_its_fitting(monkeypatch, site):
+    from driverhome.stations import tasks
+
+    seen = {}
+    real = forecast.refresh
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(forecast, "refresh", spy)
+    tasks.refresh_forecasts.call_local()
+    assert seen["fit_seconds"] == forecast.JOB_FIT_SECONDS
+    assert StationForecast.objects.filter(station=site).exists()
+
+
 def test_stale_live_data_says_so_and_leans_on_the_profile(orgs):
     station = make_station(orgs["xiapu"], "fc-stale", truck_bays=120, beds=0)
     _with_history(station, 22, last_minutes_ago=6 * 60)

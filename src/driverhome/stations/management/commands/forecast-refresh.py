@@ -10,7 +10,8 @@ from driverhome.stations import forecast
 class Command(BaseCommand):
     help = (
         "Recompute every active site's free-place forecast now (the job runs every 15 "
-        "minutes); models older than a day, or all with --refit, are fitted again first."
+        "minutes); sites without a model and models older than a week, or all with --refit, "
+        "are fitted first, with no time limit (run it once after a first import of sites)."
     )
 
     def add_arguments(self, parser):
