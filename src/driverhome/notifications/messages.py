@@ -104,11 +104,18 @@ def render(template: str, context: dict, language: str) -> str:
     except KeyError:
         raise DomainError(f"Unknown message template {template!r}.", code="bad_template") from None
     with translation.override(language or "zh-hans"):
+        text = str(text)
         values = {key: _as_text(value) for key, value in context.items()}
-        return str(text) % values
+        for key in _STOPPED.findall(text):
+            # "…answered: 已结清。." reads as a person would write it: one full stop.
+            if key in values:
+                values[key] = values[key].rstrip(_STOPS + " ")
+        return text % values
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_STOPS = ".。!！?？;；"
+_STOPPED = re.compile(r"%\((\w+)\)s[.。]")  # a placeholder the text itself ends a sentence after
 
 
 def parameters(template: str) -> list[str]:
