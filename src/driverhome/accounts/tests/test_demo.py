@@ -51,3 +51,12 @@ def test_demo_logins_work():
         )
         assert response.status_code == 302, username
         assert client.get("/accounts/home/")["Location"] == home
+
+
+def test_demo_history_leaves_no_message_to_send():
+    """The demo's year of history sent no text messages: nothing waits for the job consumer."""
+    from driverhome.notifications.models import Notification
+
+    call_command("demo", "--quick", stdout=io.StringIO())
+    waiting = Notification.objects.filter(status=Notification.Status.QUEUED)
+    assert list(waiting.values_list("template", flat=True)) == []
