@@ -51,3 +51,33 @@ def require_roles(request, *roles: str) -> None:
 
 def require_staff(request) -> None:
     require_roles(request, *STAFF_ROLES)
+
+
+# --- Who may edit organisations and users --------------------------------------------------------
+
+#: supervisors and administrators edit the organisations of their subtree
+ORGANISATION_EDITORS = (Role.SUPERVISOR, Role.ADMIN)
+#: administrators give accounts and roles in their subtree
+USER_EDITORS = (Role.ADMIN,)
+
+
+def in_scope(user, organisation) -> bool:
+    """Whether ``organisation`` lies in the user's subtree (``None``, the platform itself,
+    only for those who see everything)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if organisation is None:
+        return user.sees_everything
+    path = user.scope_path
+    return path is not None and organisation.path.startswith(path)
+
+
+def may_edit_organisation(user, organisation) -> bool:
+    """Create under, or change, ``organisation`` (a new root only for the whole platform's)."""
+    return bool(user and user.has_role(*ORGANISATION_EDITORS) and in_scope(user, organisation))
+
+
+def may_edit_users(user, organisation) -> bool:
+    """Give or change an account of ``organisation`` (``None``: a platform-wide administrator's
+    account, only for those who see everything)."""
+    return bool(user and user.has_role(*USER_EDITORS) and in_scope(user, organisation))
