@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect
 
-from .models import STAFF_ROLES, Role
+from .models import STAFF_ROLES, Role, User
 
 
 def role_required(*roles: str):
@@ -81,3 +81,14 @@ def may_edit_users(user, organisation) -> bool:
     """Give or change an account of ``organisation`` (``None``: a platform-wide administrator's
     account, only for those who see everything)."""
     return bool(user and user.has_role(*USER_EDITORS) and in_scope(user, organisation))
+
+
+def staff_accounts(user):
+    """The staff accounts an administrator sees: those of his subtree (all for the platform's)."""
+    accounts = User.objects.filter(role__in=STAFF_ROLES).select_related("organisation")
+    if user.sees_everything:
+        return accounts
+    path = user.scope_path
+    if path is None:
+        return accounts.none()
+    return accounts.filter(organisation__path__startswith=path)

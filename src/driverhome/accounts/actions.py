@@ -128,7 +128,13 @@ def _check_account(*, actor, role: str, organisation) -> None:
     if actor is None:
         return
     # Accounts given in the console are staff accounts; drivers register themselves.
-    if role not in STAFF_ROLES or not may_edit_users(actor, organisation):
+    if role not in STAFF_ROLES:
+        raise DomainError(
+            _("Drivers register themselves: give a staff role."),
+            code="invalid_choice",
+            field="role",
+        )
+    if not may_edit_users(actor, organisation):
         raise forbidden()
 
 
