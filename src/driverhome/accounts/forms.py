@@ -98,6 +98,8 @@ class OrganisationForm(RulesFormMixin, forms.ModelForm):
         parents = Organisation.objects.for_user(user).filter(is_active=True)
         if self.instance.pk:
             parents = parents.exclude(path__startswith=self.instance.path)
+            # Its parent stays choosable even above the editor's subtree (saved unmoved).
+            parents = parents | Organisation.objects.filter(pk=self.instance.parent_id)
             self.fields["code"].disabled = True  # the public code stays (URLs and imports name it)
         self.fields["parent"].queryset = parents.order_by("path")
         self.fields["parent"].required = not user.sees_everything

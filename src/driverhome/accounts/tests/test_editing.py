@@ -212,3 +212,23 @@ def test_nobody_changes_his_own_role(client_for, district_admin):
     assert response.status_code == 403
     district_admin.refresh_from_db()
     assert district_admin.role == Role.ADMIN
+
+
+def test_supervisor_renames_his_own_district_from_the_console(client_for, orgs):
+    client = client_for("supervisor")
+    data = {
+        "name": "北仑区（新）",
+        "kind": "district",
+        "parent": orgs["city"].pk,
+        "is_active": "on",
+    }
+    response = client.post("/accounts/organisations/t-beilun/edit/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    orgs["district"].refresh_from_db()
+    assert orgs["district"].name == "北仑区（新）" and orgs["district"].parent == orgs["city"]
+    moved = client.post(
+        "/accounts/organisations/t-beilun/edit/", {**data, "parent": orgs["province"].pk}
+    )
+    assert moved.status_code == 400
+    orgs["district"].refresh_from_db()
+    assert orgs["district"].parent == orgs["city"]
