@@ -30,7 +30,7 @@ def _shot(page, name: str) -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_administrator_adds_a_routing_rule_from_the_console(open_page, platform, lang):
     page = open_page("admin", viewport="desktop", lang=lang)
-    page.goto("/console/appeals/settings/routing/")
+    page.goto("/console/appeals/settings/")
     check_page(page, lang)
     assert page.locator("nav.tabs a").count() == 4  # routing, categories, limits, Open311 keys
     page.select_option("#id_category", index=3 if lang == "zh" else 4)  # one rule each

@@ -19,7 +19,7 @@ urlpatterns = [
         settings_views.timelimit_delete,
         name="timelimit-delete",
     ),
-    path("settings/routing/", settings_views.routing_list, name="routing-list"),
+    path("settings/", settings_views.routing_list, name="routing-list"),
     path(
         "settings/routing/<str:category>/<slug:area>/",
         settings_views.routing_edit,

@@ -140,15 +140,15 @@ def test_routing_outside_ones_district_is_refused(client_for, orgs, leaf):
 
 def test_routing_rule_from_the_console_page(client_for, orgs, leaf):
     client = client_for("supervisor")
-    assert client.get("/console/appeals/settings/routing/").status_code == 200
+    assert client.get("/console/appeals/settings/").status_code == 200
     response = client.post(
-        "/console/appeals/settings/routing/",
+        "/console/appeals/settings/",
         {"category": "TG-01", "area": "t-guoju", "unit": "t-police"},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert AuditLog.objects.filter(action="routingrule.create").count() == 1
     again = client.post(
-        "/console/appeals/settings/routing/",
+        "/console/appeals/settings/",
         {"category": "TG-01", "area": "t-guoju", "unit": "t-labour"},
     )
     assert again.status_code == 400
