@@ -191,7 +191,8 @@ def home(request):
 
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def org_list(request):
-    orgs = Organisation.objects.for_user(request.user).filter(is_active=True)
+    # Inactive organisations stay listed (marked) so that they can be made active again.
+    orgs = Organisation.objects.for_user(request.user)
     kind = request.GET.get("kind", "")
     if kind in Organisation.Kind.values:
         orgs = orgs.filter(kind=kind)

@@ -232,3 +232,17 @@ def test_supervisor_renames_his_own_district_from_the_console(client_for, orgs):
     assert moved.status_code == 400
     orgs["district"].refresh_from_db()
     assert orgs["district"].parent == orgs["city"]
+
+
+def test_an_inactive_organisation_stays_listed_to_be_made_active_again(client_for, orgs):
+    client = client_for("supervisor")
+    response = _patch(client, "/api/v1/organisations/t-guoju", {"is_active": False})
+    assert response.status_code == 200
+    page = client.get("/accounts/organisations/")
+    assert "郭巨街道" in page.content.decode()
+    assert _patch(client, "/api/v1/organisations/t-guoju", {"is_active": True}).status_code == 200
+    rows = AuditLog.objects.filter(action="organisation.update", object_id=str(orgs["guoju"].pk))
+    assert [row.changes for row in rows.order_by("at", "pk")] == [
+        {"is_active": [True, False]},
+        {"is_active": [False, True]},
+    ]
