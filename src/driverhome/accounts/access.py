@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect
 
-from .models import STAFF_ROLES, Role
+from .models import STAFF_ROLES, Role, User
 
 
 def role_required(*roles: str):
@@ -51,3 +51,44 @@ def require_roles(request, *roles: str) -> None:
 
 def require_staff(request) -> None:
     require_roles(request, *STAFF_ROLES)
+
+
+# --- Who may edit organisations and users --------------------------------------------------------
+
+#: supervisors and administrators edit the organisations of their subtree
+ORGANISATION_EDITORS = (Role.SUPERVISOR, Role.ADMIN)
+#: administrators give accounts and roles in their subtree
+USER_EDITORS = (Role.ADMIN,)
+
+
+def in_scope(user, organisation) -> bool:
+    """Whether ``organisation`` lies in the user's subtree (``None``, the platform itself,
+    only for those who see everything)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if organisation is None:
+        return user.sees_everything
+    path = user.scope_path
+    return path is not None and organisation.path.startswith(path)
+
+
+def may_edit_organisation(user, organisation) -> bool:
+    """Create under, or change, ``organisation`` (a new root only for the whole platform's)."""
+    return bool(user and user.has_role(*ORGANISATION_EDITORS) and in_scope(user, organisation))
+
+
+def may_edit_users(user, organisation) -> bool:
+    """Give or change an account of ``organisation`` (``None``: a platform-wide administrator's
+    account, only for those who see everything)."""
+    return bool(user and user.has_role(*USER_EDITORS) and in_scope(user, organisation))
+
+
+def staff_accounts(user):
+    """The staff accounts an administrator sees: those of his subtree (all for the platform's)."""
+    accounts = User.objects.filter(role__in=STAFF_ROLES).select_related("organisation")
+    if user.sees_everything:
+        return accounts
+    path = user.scope_path
+    if path is None:
+        return accounts.none()
+    return accounts.filter(organisation__path__startswith=path)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.core.validators import validate_slug
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from driverhome.core.errors import conflict_on_duplicate
+from driverhome.core import validation
+from driverhome.core.errors import (
+    Conflict,
+    DomainError,
+    PermissionDeniedError,
+    conflict_on_duplicate,
+)
 
 from . import audit
-from .models import ApiToken, Organisation, User
+from .access import may_edit_organisation, may_edit_users
+from .models import STAFF_ROLES, ApiToken, Organisation, Role, User
 
 ORG_FIELDS = [
     "code",
@@ -25,10 +33,57 @@ ORG_FIELDS = [
 ]
 
 
+#: what an account's audit rows follow (the password only as "changed")
+USER_FIELDS = ["username", "full_name", "role", "organisation", "is_active", "is_staff"]
+
+
+def forbidden() -> PermissionDeniedError:
+    return PermissionDeniedError(_("Your role may not do this."), code="forbidden")
+
+
+def checked_fields(model: type[models.Model], fields: dict) -> dict:
+    """``fields`` cleaned by each model field's rule (``core/validation.py``); the first value
+    refused is a 400 naming its field. The last guard behind forms and API bodies."""
+    cleaned = {}
+    for name, value in fields.items():
+        if isinstance(value, str):
+            try:
+                value = validation.check(model, name, value)
+            except validation.FieldInvalid as exc:
+                raise DomainError(exc.message, code=exc.code, field=name) from None
+        cleaned[name] = value
+    return cleaned
+
+
+def check_code(code) -> None:
+    try:
+        validate_slug(code or "")
+    except Exception:  # noqa: BLE001 - ValidationError: say which field
+        raise DomainError(
+            _("Use only letters, digits, hyphens and underscores."), code="bad_code", field="code"
+        ) from None
+
+
+def _check_organisation(org: Organisation, *, actor) -> None:
+    """A parent in the actor's subtree that is not the organisation itself or below it."""
+    parent = org.parent
+    if actor is not None and not may_edit_organisation(actor, parent):
+        raise forbidden()
+    if parent is not None and org.pk is not None and org.path and parent.path.startswith(org.path):
+        raise DomainError(
+            _("An organisation cannot sit below itself."), code="cycle", field="parent"
+        )
+
+
 @transaction.atomic
 def create_organisation(*, actor, **fields) -> Organisation:
+    """A new organisation under ``parent`` (in the actor's subtree), audited."""
+    fields = checked_fields(Organisation, fields)
+    check_code(fields.get("code"))
+    org = Organisation(**fields)
+    _check_organisation(org, actor=actor)
     with conflict_on_duplicate(_("An organisation with this code exists."), code="duplicate"):
-        org = Organisation.objects.create(**fields)
+        org.save()
     audit.record(
         actor,
         "organisation.create",
@@ -41,39 +96,124 @@ def create_organisation(*, actor, **fields) -> Organisation:
 
 @transaction.atomic
 def update_organisation(org: Organisation, *, actor, **fields) -> Organisation:
+    """Change an organisation of the actor's subtree (moved only within it), audited."""
+    if actor is not None and not may_edit_organisation(actor, org):
+        raise forbidden()
+    fields = checked_fields(Organisation, fields)
+    if "code" in fields:
+        check_code(fields["code"])
+    org = Organisation.objects.select_for_update().get(pk=org.pk)
     before = audit.snapshot(org, ORG_FIELDS)
     for key, value in fields.items():
         setattr(org, key, value)
-    org.full_clean()
-    org.save()
+    if "parent" in fields and before["parent"] != org.parent_id:
+        _check_organisation(org, actor=actor)
+    with conflict_on_duplicate(_("An organisation with this code exists."), code="duplicate"):
+        org.save()
     changes = audit.diff(before, audit.snapshot(org, ORG_FIELDS))
     if changes:
         audit.record(actor, "organisation.update", org, changes=changes, organisation=org)
     return org
 
 
+def _check_account(*, actor, role: str, organisation) -> None:
+    if role not in Role.values:
+        raise DomainError(_("Unknown role."), code="invalid_choice", field="role")
+    if role not in (Role.DRIVER, Role.ADMIN) and organisation is None:
+        raise DomainError(
+            _("Staff belong to an organisation: choose one."),
+            code="organisation_required",
+            field="organisation",
+        )
+    if actor is None:
+        return
+    # Accounts given in the console are staff accounts; drivers register themselves.
+    if role not in STAFF_ROLES:
+        raise DomainError(
+            _("Drivers register themselves: give a staff role."),
+            code="invalid_choice",
+            field="role",
+        )
+    if not may_edit_users(actor, organisation):
+        raise forbidden()
+
+
 @transaction.atomic
 def create_user(
     *, actor, username: str, password: str | None, role: str, organisation=None, **fields
 ) -> User:
-    user = User(username=username, role=role, organisation=organisation, **fields)
-    user.is_staff = role == "admin"
+    """A new account with its role in an organisation of the actor's subtree, audited."""
+    checked = checked_fields(User, {"username": username, **fields})
+    username = checked.pop("username")
+    if not username:
+        raise DomainError(_("This field is required."), code="required", field="username")
+    try:
+        User.username_validator(username)
+    except Exception:  # noqa: BLE001 - ValidationError: say which field
+        raise DomainError(
+            _("Use only letters, digits and @ . + - _ in a username."),
+            code="bad_username",
+            field="username",
+        ) from None
+    _check_account(actor=actor, role=role, organisation=organisation)
+    user = User(username=username, role=role, organisation=organisation, **checked)
+    user.is_staff = role == Role.ADMIN
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
+    if User.objects.filter(username__iexact=username).exists():
+        raise _username_taken()
     with conflict_on_duplicate(_("This username is taken."), code="duplicate"):
         user.save()
-    audit.record(
-        actor,
-        "user.create",
-        user,
-        changes={
-            "role": [None, role],
-            "organisation": [None, organisation.pk if organisation else None],
-        },
-        organisation=organisation,
-    )
+    changes = audit.diff({}, audit.snapshot(user, USER_FIELDS))
+    if password:
+        changes["password"] = ["***", "***"]
+    audit.record(actor, "user.create", user, changes=changes, organisation=organisation)
+    return user
+
+
+def _username_taken():
+    return Conflict(_("This username is taken."), code="duplicate")
+
+
+@transaction.atomic
+def update_user(user: User, *, actor, password: str | None = None, **fields) -> User:
+    """Change an account's name, role, organisation or state (and password), audited.
+
+    The actor must administer both the account's organisation and the one it moves to;
+    nobody changes his own role, organisation or state (an administrator cannot lock
+    himself out)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    fields = checked_fields(User, fields)
+    if actor is not None:
+        if not may_edit_users(actor, user.organisation) or user.role not in STAFF_ROLES:
+            raise forbidden()
+        if getattr(actor, "pk", None) == user.pk and (
+            {"role", "organisation", "is_active"} & set(fields)
+        ):
+            if any(getattr(user, key) != value for key, value in fields.items()):
+                raise PermissionDeniedError(
+                    _("You cannot change your own role, organisation or state."),
+                    code="own_account",
+                )
+    before = audit.snapshot(user, USER_FIELDS)
+    for key, value in fields.items():
+        setattr(user, key, value)
+    _check_account(actor=actor, role=user.role, organisation=user.organisation)
+    user.is_staff = user.role == Role.ADMIN
+    if password:
+        user.set_password(password)
+    user.save()
+    changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
+    if password:
+        changes["password"] = ["***", "***"]
+    if changes:
+        organisation = user.organisation_id or before["organisation"]
+        audit.record(actor, "user.update", user, changes=changes, organisation=organisation)
+        from .auth import forget_tokens
+
+        transaction.on_commit(forget_tokens, robust=True)
     return user
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.contrib.auth import login
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -14,9 +15,9 @@ from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 from driverhome.core.validation import Rule, WriteSchema
 
-from . import actions, codes
+from . import access, actions, codes
 from .access import require_roles, require_staff
-from .models import ApiToken, AuditLog, Organisation, Role
+from .models import ApiToken, AuditLog, Organisation, Role, User
 from .scoping import get_for_user
 
 router = Router()
@@ -264,3 +265,179 @@ def password_reset(request, payload: PasswordResetIn):
     _json_only(request)
     codes.reset_password(payload.phone, payload.code, payload.password, request=request)
     return {"detail": _("Your new password is set.")}
+
+
+# --- Organisations and accounts: edited by supervisors / administrators of the subtree ----------
+
+
+class OrganisationIn(WriteSchema):
+    rules_model = Organisation
+    rules_map = {"parent": "code"}
+
+    code: str
+    name: str
+    kind: str
+    parent: str | None = None
+    short_name: str = ""
+    unit_kind: str = ""
+    region_code: str = ""
+    leader_name: str = ""
+    phone: str = ""
+    is_active: bool = True
+
+
+class OrganisationPatch(WriteSchema):
+    rules_model = Organisation
+    rules_map = {"parent": "code"}
+
+    name: str | None = None
+    kind: str | None = None
+    parent: str | None = None
+    short_name: str | None = None
+    unit_kind: str | None = None
+    region_code: str | None = None
+    leader_name: str | None = None
+    phone: str | None = None
+    is_active: bool | None = None
+
+
+class UserIn(WriteSchema):
+    rules_model = User
+    rules_map = {
+        "organisation": ("accounts.Organisation", "code"),
+        "password": Rule(max_length=128),
+    }
+
+    username: str
+    role: str
+    organisation: str | None = None
+    full_name: str = ""
+    password: str | None = None
+    is_active: bool = True
+
+
+class UserPatch(WriteSchema):
+    rules_model = User
+    rules_map = {
+        "organisation": ("accounts.Organisation", "code"),
+        "password": Rule(max_length=128),
+    }
+
+    role: str | None = None
+    organisation: str | None = None
+    full_name: str | None = None
+    password: str | None = None
+    is_active: bool | None = None
+
+
+class UserOut(Schema):
+    username: str
+    full_name: str
+    role: str
+    organisation: str | None
+    is_active: bool
+
+
+class UserPage(Schema):
+    items: list[UserOut]
+    next_cursor: str | None
+
+
+def _org_in_scope(request, code: str | None, field: str):
+    if code is None:
+        return None
+    org = Organisation.objects.for_user(request.user).filter(code=code).first()
+    if org is None:
+        raise DomainError(
+            _("No organisation with this code in your scope."), code="unknown", field=field
+        )
+    return org
+
+
+def _org_payload(request, payload) -> dict:
+    data = payload.dict(exclude_unset=True)
+    if "parent" in data:
+        data["parent"] = _org_in_scope(request, data["parent"], "parent")
+    return {key: value for key, value in data.items() if value is not None or key == "parent"}
+
+
+@router.post(
+    "/organisations",
+    response={201: OrganisationOut},
+    summary="Create an organisation under one of my subtree (supervisors, administrators; audited)",
+)
+def create_organisation(request, payload: OrganisationIn):
+    require_roles(request, *access.ORGANISATION_EDITORS)
+    org = actions.create_organisation(actor=request.user, **_org_payload(request, payload))
+    return Status(201, _org_out(org))
+
+
+@router.patch(
+    "/organisations/{code}",
+    response=OrganisationOut,
+    summary="Change an organisation of my subtree (audited; the code stays)",
+)
+def update_organisation(request, code: str, payload: OrganisationPatch):
+    require_roles(request, *access.ORGANISATION_EDITORS)
+    org = get_for_user(Organisation.objects.select_related("parent"), request.user, code=code)
+    org = actions.update_organisation(org, actor=request.user, **_org_payload(request, payload))
+    return _org_out(org)
+
+
+def _user_out(user: User) -> dict:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "organisation": user.organisation.code if user.organisation_id else None,
+        "is_active": user.is_active,
+    }
+
+
+def _user_payload(request, payload) -> dict:
+    data = payload.dict(exclude_unset=True)
+    if "organisation" in data:
+        data["organisation"] = _org_in_scope(request, data["organisation"], "organisation")
+    return {k: v for k, v in data.items() if v is not None or k == "organisation"}
+
+
+@router.get("/users", response=UserPage, summary="Staff accounts of my subtree (administrators)")
+def list_users(request, cursor: str | None = None):
+    require_roles(request, *access.USER_EDITORS)
+    page = paginate(access.staff_accounts(request.user), order="username", cursor=cursor)
+    return {"items": [_user_out(u) for u in page], "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/users",
+    response={201: UserOut},
+    summary="Create a staff account with its role (administrators of the subtree; audited)",
+)
+def create_user(request, payload: UserIn):
+    require_roles(request, *access.USER_EDITORS)
+    data = _user_payload(request, payload)
+    user = actions.create_user(
+        actor=request.user,
+        username=data.pop("username"),
+        password=data.pop("password", None),
+        role=data.pop("role"),
+        **data,
+    )
+    return Status(201, _user_out(user))
+
+
+@router.patch(
+    "/users/{username}",
+    response=UserOut,
+    summary="Change a staff account's role, organisation, name, state or password (audited)",
+)
+def update_user(request, username: str, payload: UserPatch):
+    require_roles(request, *access.USER_EDITORS)
+    user = access.staff_accounts(request.user).filter(username=username).first()
+    if user is None:
+        raise Http404
+    data = _user_payload(request, payload)
+    user = actions.update_user(
+        user, actor=request.user, password=data.pop("password", None), **data
+    )
+    return _user_out(user)

@@ -10,6 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,10 +21,19 @@ from driverhome.core.errors import DomainError, RateLimited
 from driverhome.core.pagination import paginate
 from driverhome.core.ratelimit import rate_limit
 
-from . import actions, codes
+from . import access, actions, codes
 from .access import role_required, staff_required
-from .forms import AuditFilterForm, LoginForm, PasswordResetForm, PhoneCodeForm, TokenForm
+from .forms import (
+    AuditFilterForm,
+    LoginForm,
+    OrganisationForm,
+    PasswordResetForm,
+    PhoneCodeForm,
+    TokenForm,
+    UserForm,
+)
 from .models import AccessLog, ApiToken, AuditLog, Organisation, Role
+from .scoping import get_for_user
 
 
 class LoginView(auth_views.LoginView):
@@ -181,7 +191,8 @@ def home(request):
 
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def org_list(request):
-    orgs = Organisation.objects.for_user(request.user).filter(is_active=True)
+    # Inactive organisations stay listed (marked) so that they can be made active again.
+    orgs = Organisation.objects.for_user(request.user)
     kind = request.GET.get("kind", "")
     if kind in Organisation.Kind.values:
         orgs = orgs.filter(kind=kind)
@@ -189,7 +200,12 @@ def org_list(request):
     return render(
         request,
         "accounts/org_list.html",
-        {"page": page, "kinds": Organisation.Kind.choices, "kind": kind},
+        {
+            "page": page,
+            "kinds": Organisation.Kind.choices,
+            "kind": kind,
+            "may_edit": request.user.has_role(*access.ORGANISATION_EDITORS),
+        },
     )
 
 
@@ -260,3 +276,169 @@ def _own_token(request, prefix):
         return ApiToken.objects.get(user=request.user, prefix=prefix)
     except ApiToken.DoesNotExist:
         raise Http404 from None
+
+
+# --- Organisations and accounts, edited through audited actions ----------------------------------
+
+
+def _apply_errors(form, error: DomainError) -> None:
+    field = error.extra.get("field")
+    form.add_error(field if field in form.fields else None, str(error))
+
+
+def _org_fields(form) -> dict:
+    data = dict(form.cleaned_data)
+    if form.instance.pk:
+        data.pop("code", None)
+    return data
+
+
+@role_required(*access.ORGANISATION_EDITORS)
+def org_new(request):
+    form = OrganisationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = actions.create_organisation(actor=request.user, **_org_fields(form))
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The organisation is saved."))
+            return redirect("accounts:org-edit", code=org.code)
+    return _edit_page(request, form, _("New organisation"), "accounts:org-list", _("Organisations"))
+
+
+@role_required(*access.ORGANISATION_EDITORS)
+def org_edit(request, code: str):
+    org = get_for_user(Organisation.objects.select_related("parent"), request.user, code=code)
+    if not access.may_edit_organisation(request.user, org):
+        raise Http404
+    form = OrganisationForm(request.POST or None, instance=org, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_organisation(org, actor=request.user, **_org_fields(form))
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The organisation is saved."))
+            return redirect("accounts:org-edit", code=org.code)
+    return _edit_page(
+        request,
+        form,
+        org.name,
+        "accounts:org-list",
+        _("Organisations"),
+        history=("accounts.organisation", org.pk),
+    )
+
+
+def _edit_page(request, form, title, back, back_label, *, history=None, intro=""):
+    history_url = ""
+    if history and request.user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        history_url = (
+            f"{reverse('accounts:audit-list')}?object_type={history[0]}&object_id={history[1]}"
+        )
+    return render(
+        request,
+        "accounts/edit_form.html",
+        {
+            "form": form,
+            "title": title,
+            "intro": intro,
+            "back_url": reverse(back),
+            "back_label": back_label,
+            "history_url": history_url,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@role_required(*access.USER_EDITORS)
+def user_list(request):
+    accounts = access.staff_accounts(request.user)
+    page = paginate(accounts, order="username", cursor=request.GET.get("cursor"))
+    rows = [
+        {
+            "cells": [
+                account.username,
+                account.full_name,
+                account.get_role_display(),
+                account.organisation.name if account.organisation_id else _("Whole platform"),
+                _("Active") if account.is_active else _("Disabled"),
+            ],
+            "edit_url": reverse("accounts:user-edit", args=[account.username]),
+        }
+        for account in page
+    ]
+    form = UserForm(user=request.user)
+    return render(
+        request,
+        "accounts/edit_list.html",
+        {
+            "title": _("Users and roles"),
+            "intro": _(
+                "Staff accounts of your organisations. Each change is written to the audit log."
+            ),
+            "headings": [_("Username"), _("Name"), _("Role"), _("Organisation"), _("Status")],
+            "rows": rows,
+            "page": page,
+            "empty": _("No accounts."),
+            "form": form,
+            "form_title": _("New account"),
+            "form_action": reverse("accounts:user-new"),
+            "submit_label": _("Create account"),
+        },
+    )
+
+
+def _user_fields(form) -> dict:
+    data = dict(form.cleaned_data)
+    if form.instance.pk:
+        data.pop("username", None)
+    return data
+
+
+@role_required(*access.USER_EDITORS)
+def user_new(request):
+    form = UserForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = _user_fields(form)
+        try:
+            account = actions.create_user(
+                actor=request.user,
+                username=data.pop("username"),
+                password=data.pop("password") or None,
+                **data,
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The account is saved."))
+            return redirect("accounts:user-edit", username=account.username)
+    return _edit_page(request, form, _("New account"), "accounts:user-list", _("Users and roles"))
+
+
+@role_required(*access.USER_EDITORS)
+def user_edit(request, username: str):
+    account = access.staff_accounts(request.user).filter(username=username).first()
+    if account is None:
+        raise Http404
+    form = UserForm(request.POST or None, instance=account, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = _user_fields(form)
+        try:
+            actions.update_user(
+                account, actor=request.user, password=data.pop("password") or None, **data
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The account is saved."))
+            return redirect("accounts:user-edit", username=account.username)
+    return _edit_page(
+        request,
+        form,
+        account.display_name,
+        "accounts:user-list",
+        _("Users and roles"),
+        history=("accounts.user", account.pk),
+    )

@@ -125,3 +125,30 @@ def may_reveal_phone(user, appeal) -> bool:
     if hides_driver(user, appeal):
         return False
     return may_see(user, appeal)
+
+
+# --- Who may edit the closed loop's reference tables ---------------------------------------------
+
+
+def may_edit_catalogue(user) -> bool:
+    """The category tree and the time limits hold for the whole platform: its administrators."""
+    return bool(user and user.has_role(Role.ADMIN) and user.sees_everything)
+
+
+def may_edit_routing(user, area=None) -> bool:
+    """Routing rules of an area: supervisors and administrators of a subtree holding it
+    (``area=None``: whether the user edits any at all)."""
+    from driverhome.accounts.access import in_scope
+
+    if not (user and user.has_role(Role.SUPERVISOR, Role.ADMIN)):
+        return False
+    return area is None or in_scope(user, area)
+
+
+def may_manage_open311(user, organisation=None) -> bool:
+    """Open311 keys filing under an organisation: administrators of a subtree holding it."""
+    from driverhome.accounts.access import in_scope
+
+    if not (user and user.has_role(Role.ADMIN)):
+        return False
+    return organisation is None or in_scope(user, organisation)

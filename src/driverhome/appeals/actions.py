@@ -1213,23 +1213,53 @@ def reveal_phone(appeal: Appeal, *, actor, reason: str) -> str:
 
 @transaction.atomic
 def issue_open311_key(name: str, organisation: Organisation, *, actor=None):
-    """A new ``api_key`` for a client system; returns (key row, secret shown once)."""
+    """A new ``api_key`` for a client system; returns (key row, secret shown once).
+
+    ``actor`` (``None`` for the command line) must administer ``organisation``."""
     from .models import Open311Key
 
+    if actor is not None and not access.may_manage_open311(actor, organisation):
+        raise PermissionDeniedError(_("Your role may not do this."), code="forbidden")
     if not (name or "").strip():
-        raise DomainError(_("Name the client system."), code="name_required")
-    key, secret = Open311Key.issue(name.strip(), organisation)
-    audit.record(actor, "open311key.issue", key, organisation=organisation)
+        raise DomainError(_("Name the client system."), code="name_required", field="name")
+    try:
+        name = validation.check(Open311Key, "name", name)
+    except validation.FieldInvalid as exc:
+        raise DomainError(exc.message, code=exc.code, field="name") from None
+    key, secret = Open311Key.issue(name, organisation)
+    audit.record(
+        actor,
+        "open311key.issue",
+        key,
+        changes={"name": [None, key.name], "organisation": [None, organisation.pk]},
+        organisation=organisation,
+    )
     return key, secret
 
 
 @transaction.atomic
 def revoke_open311_key(prefix: str, *, actor=None) -> bool:
+    """Revoke the active key with ``prefix``; False when there is none (already revoked)."""
     from .models import Open311Key
 
     key = Open311Key.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
     if key is None:
         return False
+    if actor is not None and not access.may_manage_open311(actor, key.organisation):
+        raise PermissionDeniedError(_("Your role may not do this."), code="forbidden")
     Open311Key.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
     audit.record(actor, "open311key.revoke", key, organisation=key.organisation_id)
     return True
+
+
+# The reference tables' actions (categories, time limits, routing rules) live beside these.
+from .reference import (  # noqa: E402, F401 - one place to import the actions from
+    create_category,
+    create_routing_rule,
+    create_time_limit,
+    delete_routing_rule,
+    delete_time_limit,
+    update_category,
+    update_routing_rule,
+    update_time_limit,
+)

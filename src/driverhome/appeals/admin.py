@@ -1,16 +1,20 @@
-"""The editable catalogues of the closed loop: the category tree, time limits, routing rules, Open311 keys.
+"""The closed loop's tables in the Django admin.
 
-Requests themselves change only through ``appeals/actions.py`` (the console pages);
-here they are read-only.
+The category tree, time limits and routing rules are edited in the console
+(``appeals/reference.py``); what the admin changes writes the same audit rows.
+Open311 keys are issued and revoked in the console (the secret is shown once) and
+requests change only through ``appeals/actions.py``: both are read-only here.
 """
 
 from django.contrib import admin
+
+from driverhome.accounts.admin import AuditedModelAdmin, ReadOnlyAdmin
 
 from .models import Appeal, Category, Open311Key, RoutingRule, TimeLimit
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedModelAdmin):
     list_display = [
         "code",
         "name",
@@ -25,7 +29,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeLimit)
-class TimeLimitAdmin(admin.ModelAdmin):
+class TimeLimitAdmin(AuditedModelAdmin):
     list_display = [
         "appeal_type",
         "category",
@@ -39,33 +43,19 @@ class TimeLimitAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedModelAdmin):
     list_display = ["category", "area", "unit"]
     list_filter = ["area"]
     raw_id_fields = ["area", "unit"]
 
 
 @admin.register(Open311Key)
-class Open311KeyAdmin(admin.ModelAdmin):
+class Open311KeyAdmin(ReadOnlyAdmin):
     list_display = ["name", "prefix", "organisation", "created_at", "revoked_at"]
-    readonly_fields = ["prefix", "created_at"]
-    fields = ["name", "prefix", "organisation", "created_at", "revoked_at"]
-
-    def has_add_permission(self, request):
-        return False  # keys are issued by `driverhome open311-key NAME` (the secret is shown once)
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(ReadOnlyAdmin):
     list_display = ["tracking_no", "category", "status", "handling_unit", "received_at", "due_at"]
     list_filter = ["status", "appeal_type", "channel"]
     search_fields = ["tracking_no"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

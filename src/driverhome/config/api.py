@@ -47,6 +47,7 @@ ROUTERS = [
     ("/", "driverhome.drivers.api", "drivers"),
     ("/", "driverhome.services.api", "services"),
     ("/appeals", "driverhome.appeals.api", "appeals"),
+    ("/appeals/settings", "driverhome.appeals.api_settings", "appeals"),
     ("/events", "driverhome.events.api", "events"),
     ("/dashboard", "driverhome.dashboard.api", "dashboard"),
     ("/notifications", "driverhome.notifications.api", "notifications"),

@@ -262,6 +262,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "driverhome.accounts.views.locked_out"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
+# The lockout records are registered with the admin by accounts/admin.py (releasing a lock is audited).
+AXES_ENABLE_ADMIN = False
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -4,36 +4,10 @@ Sites, check-ins and reviews change through the console (and its actions), not t
 """
 
 from django.contrib import admin
-from django.db import transaction
 
-from driverhome.accounts import audit
+from driverhome.accounts.admin import AuditedModelAdmin as AuditedAdmin
 
 from .models import Facility, GradeThreshold, RubricCriterion, Station
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Catalogue edits write the audit log like every other change."""
-
-    @transaction.atomic
-    def save_model(self, request, obj, form, change):
-        fields = [f for f in form.changed_data if f in {x.name for x in obj._meta.fields}]
-        before = {}
-        if change and obj.pk:
-            old = type(obj).objects.get(pk=obj.pk)
-            before = audit.snapshot(old, fields)
-        super().save_model(request, obj, form, change)
-        label = obj._meta.model_name
-        audit.record(
-            request.user,
-            f"{label}.{'update' if change else 'create'}",
-            obj,
-            changes=audit.diff(before, audit.snapshot(obj, fields)),
-        )
-
-    @transaction.atomic
-    def delete_model(self, request, obj):
-        audit.record(request.user, f"{obj._meta.model_name}.delete", obj)
-        super().delete_model(request, obj)
 
 
 @admin.register(Facility)

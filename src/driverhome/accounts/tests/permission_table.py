@@ -14,7 +14,51 @@ def _district_org(personas, orgs):
     return {"code": orgs["xiapu"].code}
 
 
+ADMIN = frozenset({"admin"})
+
+
+def _staff_account(personas, orgs):
+    return {"username": personas["site_staff"].username}
+
+
+def _xiapu(personas, orgs):
+    return {"code": orgs["xiapu"].code}
+
+
 CHECKS = [
+    # Organisations and accounts, edited through audited actions.
+    Check("accounts:org-new", SUP_ADMIN),
+    Check(
+        "accounts:org-new",
+        SUP_ADMIN,
+        method="POST",
+        data=lambda p, o, k: {
+            "code": "m-new",
+            "name": "新",
+            "kind": "community",
+            "parent": o["xiapu"].pk,
+        },
+        note="create",
+    ),
+    Check("accounts:org-edit", SUP_ADMIN, setup=_xiapu),
+    Check("accounts:user-list", ADMIN),
+    Check("accounts:user-new", ADMIN),
+    Check("accounts:user-edit", ADMIN, setup=_staff_account),
+    Check(
+        "POST /api/v1/organisations",
+        SUP_ADMIN,
+        data={"code": "m-new", "name": "新社区", "kind": "community", "parent": "t-xiapu"},
+    ),
+    Check(
+        "PATCH /api/v1/organisations/{code}", SUP_ADMIN, setup=_xiapu, data={"leader_name": "王"}
+    ),
+    Check("GET /api/v1/users", ADMIN),
+    Check(
+        "POST /api/v1/users",
+        ADMIN,
+        data={"username": "m-user", "role": "broker", "organisation": "t-guoju"},
+    ),
+    Check("PATCH /api/v1/users/{username}", ADMIN, setup=_staff_account, data={"full_name": "新"}),
     Check("accounts:login", EVERYONE),
     Check("accounts:logout", EVERYONE, method="POST"),
     # The ways in without a password: public, limited per number and per client address.

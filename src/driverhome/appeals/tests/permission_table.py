@@ -158,3 +158,104 @@ CHECKS = [
         data={"note": "请加快办理"},
     ),
 ]
+
+
+# --- The reference tables (appeals/settings_views.py, appeals/api_settings.py) ------------------
+
+ADMIN = frozenset({"admin"})
+
+
+def _category(personas, orgs):
+    from driverhome.appeals.models import Category
+
+    group = Category.objects.create(code="MG", name="组")
+    Category.objects.create(code="MG-01", name="类", parent=group)
+    return {"code": "MG-01"}
+
+
+def _limit(personas, orgs):
+    from driverhome.appeals.models import TimeLimit
+
+    _category(personas, orgs)
+    TimeLimit.objects.create(appeal_type="enquiry", category=_leaf(), answer_days=4)
+    return {"key": "enquiry.MG-01"}
+
+
+def _leaf():
+    from driverhome.appeals.models import Category
+
+    return Category.objects.get(code="MG-01")
+
+
+def _rule(personas, orgs):
+    from driverhome.appeals.models import RoutingRule
+
+    _category(personas, orgs)
+    RoutingRule.objects.create(category=_leaf(), area=orgs["xiapu"], unit=orgs["labour"])
+    return {"category": "MG-01", "area": orgs["xiapu"].code}
+
+
+def _key(personas, orgs):
+    from driverhome.appeals.models import Open311Key
+
+    key, _secret = Open311Key.issue("matrix", orgs["xiapu"])
+    return {"prefix": key.prefix}
+
+
+CHECKS += [
+    Check("appeals:category-list", SUP_ADMIN),
+    Check("appeals:category-edit", ADMIN, setup=_category),
+    Check("appeals:timelimit-list", SUP_ADMIN),
+    Check("appeals:timelimit-edit", ADMIN, setup=_limit),
+    Check("appeals:timelimit-delete", ADMIN, setup=_limit, method="POST"),
+    Check("appeals:routing-list", SUP_ADMIN),
+    Check("appeals:routing-edit", SUP_ADMIN, setup=_rule),
+    Check("appeals:routing-delete", SUP_ADMIN, setup=_rule, method="POST"),
+    Check("appeals:open311key-list", ADMIN),
+    Check("appeals:open311key-revoke", ADMIN, setup=_key, method="POST"),
+    Check("GET /api/v1/appeals/settings/categories", SUP_ADMIN),
+    Check("POST /api/v1/appeals/settings/categories", ADMIN, data={"code": "MN", "name": "新组"}),
+    Check(
+        "PATCH /api/v1/appeals/settings/categories/{code}",
+        ADMIN,
+        setup=_category,
+        data={"name": "改"},
+    ),
+    Check("GET /api/v1/appeals/settings/time-limits", SUP_ADMIN),
+    Check(
+        "POST /api/v1/appeals/settings/time-limits",
+        ADMIN,
+        setup=_category,
+        data={"appeal_type": "complaint", "category": "MG-01", "answer_days": 10},
+    ),
+    Check(
+        "PATCH /api/v1/appeals/settings/time-limits/{key}",
+        ADMIN,
+        setup=_limit,
+        data={"answer_days": 5},
+    ),
+    Check("DELETE /api/v1/appeals/settings/time-limits/{key}", ADMIN, setup=_limit),
+    Check("GET /api/v1/appeals/settings/routing-rules", SUP_ADMIN),
+    Check(
+        "POST /api/v1/appeals/settings/routing-rules",
+        SUP_ADMIN,
+        setup=_category,
+        data=lambda p, o, k: {"category": "MG-01", "area": o["guoju"].code, "unit": "t-labour"},
+    ),
+    Check(
+        "PATCH /api/v1/appeals/settings/routing-rules/{category}/{area}",
+        SUP_ADMIN,
+        setup=_rule,
+        data={"unit": "t-police"},
+    ),
+    Check(
+        "DELETE /api/v1/appeals/settings/routing-rules/{category}/{area}", SUP_ADMIN, setup=_rule
+    ),
+    Check("GET /api/v1/appeals/settings/open311-keys", ADMIN),
+    Check(
+        "POST /api/v1/appeals/settings/open311-keys",
+        ADMIN,
+        data={"name": "12345 hotline", "organisation": "t-xiapu"},
+    ),
+    Check("DELETE /api/v1/appeals/settings/open311-keys/{prefix}", ADMIN, setup=_key),
+]
