@@ -204,7 +204,9 @@ def _check(table, mapping, *, actor, organisation, result: HousingImport) -> lis
     for raw in table[1:]:
         if "building" in mapping and len(raw) > mapping["building"]:
             codes.add(_text(raw[mapping["building"]]).lower())
-    existing = {b.code: b for b in Building.objects.filter(code__in=codes)}
+    existing = {
+        b.code: b for b in Building.objects.filter(code__in=codes).select_related("organisation")
+    }
     scope = actor.scope_path if actor is not None else "/"
     plans: dict[str, _BuildingPlan] = {}
     for offset, raw in enumerate(table[1:]):

@@ -490,3 +490,48 @@ def test_import_through_the_api(api, orgs):
     assert reply.status_code == 200 and reply.json()["apartments_created"] == 3
     reply = client.post("/api/v1/housing/import", {"organisation": orgs["xiapu"].code})
     assert reply.status_code == 400 and reply.json()["code"] == "file_required"
+
+
+@pytest.mark.django_db
+def test_housing_pages_query_counts_do_not_grow_with_the_records(client_for, orgs, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = personas["site_staff"]
+    client = client_for("site_staff")
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    first = housing.create_building(
+        actor=staff, organisation=orgs["xiapu"], code="q1", name="q1", floors=5
+    )
+    for n in range(3):
+        apartment = housing.create_apartment(first, actor=staff, number=f"10{n}")
+        driver = make_driver(orgs["xiapu"], name=f"住户{n}")
+        _family(driver, "spouse")
+        actions.allocate_apartment(apartment, driver, actor=staff)
+    few = (
+        queries("/console/drivers/apartments/buildings/"),
+        queries("/console/drivers/apartments/buildings/q1/"),
+    )
+    for b in range(4):
+        building = housing.create_building(
+            actor=staff, organisation=orgs["xiapu"], code=f"q{b + 2}", name="q", floors=5
+        )
+        housing.create_apartment(building, actor=staff, number="101")
+    for n in range(6):
+        apartment = housing.create_apartment(first, actor=staff, number=f"20{n}")
+        driver = make_driver(orgs["xiapu"], name=f"新住户{n}")
+        _family(driver, "child")
+        actions.allocate_apartment(apartment, driver, actor=staff)
+    many = (
+        queries("/console/drivers/apartments/buildings/"),
+        queries("/console/drivers/apartments/buildings/q1/"),
+    )
+    assert many == few
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/api/v1/buildings").status_code == 200
+    assert len(ctx.captured_queries) <= few[0]
