@@ -45,6 +45,7 @@ ROUTERS = [
     ("/calendar", "driverhome.holidays.api", "calendar"),
     ("/stations", "driverhome.stations.api", "stations"),
     ("/", "driverhome.drivers.api", "drivers"),
+    ("/", "driverhome.drivers.api_housing", "housing"),
     ("/", "driverhome.services.api", "services"),
     ("/appeals", "driverhome.appeals.api", "appeals"),
     ("/appeals/settings", "driverhome.appeals.api_settings", "appeals"),

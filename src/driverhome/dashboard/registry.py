@@ -156,6 +156,15 @@ FIGURES: list[Figure] = [
         drill=("drivers:apartment-list", {"status": "occupied"}),
     ),
     _f(
+        "apartment_residents",
+        _("Living in the apartments"),
+        D,
+        ("drivers", "apartment_residents"),
+        # Drivers and the family members living with them, as the records stand now.
+        periodic=False,
+        drill=("drivers:building-list", {}),
+    ),
+    _f(
         "logistics_companies",
         _("Logistics companies"),
         D,

@@ -23,3 +23,10 @@ def driver_for_user(user):
 
 def may_reveal(user) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or user.role in REVEAL_ROLES))
+
+
+def may_manage_housing(user) -> bool:
+    """Create, edit, import and take out of service buildings and apartments (in one's area)."""
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or user.role in APARTMENT_ROLES)
+    )

@@ -17,6 +17,8 @@ from driverhome.accounts.models import Organisation, Role, User
 from driverhome.core import idnumber, pii, plates
 from driverhome.core.errors import Conflict, DomainError, conflict_on_duplicate
 
+from . import housing
+from .housing import occupancy  # noqa: F401 - pages and the API read it from here too
 from .models import (
     Allocation,
     Apartment,
@@ -683,13 +685,15 @@ def _forget_notice_addresses(driver: Driver) -> None:
 def allocate_apartment(
     apartment: Apartment, driver: Driver, *, actor, started_on: date | None = None
 ) -> Allocation:
-    apartment = Apartment.objects.select_for_update().get(pk=apartment.pk)
-    if apartment.out_of_service:
-        raise Conflict(_("This apartment is out of service."), code="out_of_service")
+    apartment = (
+        Apartment.objects.select_for_update().select_related("building").get(pk=apartment.pk)
+    )
+    housing.check_open(apartment)
     if Allocation.objects.filter(apartment=apartment, ended_on__isnull=True).exists():
         raise Conflict(_("This apartment is occupied."), code="occupied")
     if Allocation.objects.filter(driver=driver, ended_on__isnull=True).exists():
         raise Conflict(_("This driver already has an apartment."), code="has_apartment")
+    housing.check_fits(apartment, driver)
     try:
         with transaction.atomic():
             allocation = Allocation.objects.create(
@@ -715,21 +719,49 @@ def allocate_apartment(
     return allocation
 
 
+#: where a driver lives after leaving the base's apartment, unless staff say otherwise
+RESIDENCE_AFTER_VACATING = ResidenceType.RENTED
+
+
 @transaction.atomic
 def vacate(
-    allocation: Allocation, *, actor, ended_on: date | None = None, reason: str = ""
+    allocation: Allocation,
+    *,
+    actor,
+    ended_on: date | None = None,
+    reason: str = "",
+    residence_type: str | None = RESIDENCE_AFTER_VACATING,
 ) -> Allocation:
+    """End an allocation. The driver's residence type, "base apartment" while he lived there,
+    becomes ``residence_type`` (rented nearby unless staff say where he goes; ``None`` keeps
+    it, as a transfer to another apartment does)."""
+    if residence_type == ResidenceType.APARTMENT or (
+        residence_type is not None and residence_type not in ResidenceType.values
+    ):
+        raise DomainError(
+            _("Say where the driver lives now: not in a base apartment."),
+            code="invalid_residence",
+            field="residence_type",
+        )
     updated = Allocation.objects.filter(pk=allocation.pk, ended_on__isnull=True).update(
         ended_on=ended_on or timezone.localdate(), end_reason=reason[:120]
     )
     if not updated:
         raise Conflict(_("This apartment was already vacated."))
     allocation.refresh_from_db()
+    changes = {"apartment": [str(allocation.apartment), None]}
+    if residence_type is not None:
+        moved = Driver.objects.filter(
+            pk=allocation.driver_id, residence_type=ResidenceType.APARTMENT
+        ).update(residence_type=residence_type, updated_at=timezone.now())
+        if moved:
+            changes["residence_type"] = [ResidenceType.APARTMENT.value, residence_type]
+            allocation.driver.residence_type = residence_type
     audit.record(
         actor,
         "apartment.vacate",
         allocation.driver,
-        changes={"apartment": [str(allocation.apartment), None]},
+        changes=changes,
         organisation=allocation.apartment.building.organisation_id,
         note=reason,
     )
@@ -738,7 +770,12 @@ def vacate(
 
 @transaction.atomic
 def transfer(allocation: Allocation, to: Apartment, *, actor) -> Allocation:
-    vacate(allocation, actor=actor, reason=_("Transferred to %(apartment)s") % {"apartment": to})
+    vacate(
+        allocation,
+        actor=actor,
+        reason=_("Transferred to %(apartment)s") % {"apartment": to},
+        residence_type=None,
+    )
     return allocate_apartment(to, allocation.driver, actor=actor)
 
 
@@ -784,38 +821,3 @@ def withdraw_waiting(entry: WaitingListEntry, *, actor) -> WaitingListEntry:
         organisation=entry.building.organisation_id,
     )
     return entry
-
-
-def occupancy(buildings) -> list[dict]:
-    """Per building: apartments, occupied, free, residents (drivers + family living with them)."""
-    from django.db.models import Count, Q
-
-    rows = []
-    for b in buildings.annotate(
-        total=Count("apartments", distinct=True),
-        occupied=Count(
-            "apartments__allocations",
-            filter=Q(apartments__allocations__ended_on__isnull=True),
-            distinct=True,
-        ),
-    ):
-        residents = Allocation.objects.filter(
-            apartment__building=b, ended_on__isnull=True
-        ).aggregate(
-            drivers=Count("driver", distinct=True),
-            family=Count(
-                "driver__family",
-                filter=Q(driver__family__lives_with_driver=True),
-                distinct=True,
-            ),
-        )
-        rows.append(
-            {
-                "building": b,
-                "total": b.total,
-                "occupied": b.occupied,
-                "free": b.total - b.occupied,
-                "residents": (residents["drivers"] or 0) + (residents["family"] or 0),
-            }
-        )
-    return rows

@@ -20,7 +20,7 @@ from driverhome.core.validation import Rule, WriteSchema
 from . import actions
 from .access import APARTMENT_ROLES, FILE_ROLES, may_reveal
 from .lookup import driver_by_phone_or_plate
-from .models import Allocation, Apartment, Building, Driver, FamilyMember, Vehicle
+from .models import Allocation, Apartment, Driver, FamilyMember, Vehicle
 from .search import find_drivers
 
 router = Router()
@@ -152,15 +152,6 @@ class TimelineOut(Schema):
     title: str
     detail: str
     url: str
-
-
-class BuildingOut(Schema):
-    code: str
-    name: str
-    total: int
-    occupied: int
-    free: int
-    residents: int
 
 
 class ApartmentOut(Schema):
@@ -387,21 +378,7 @@ def add_vehicle(request, public_id: UUID, body: VehicleIn):
     return Status(201, vehicle)
 
 
-@router.get("/buildings", response=list[BuildingOut])
-def list_buildings(request):
-    require_roles(request, *APARTMENT_ROLES)
-    rows = actions.occupancy(Building.objects.for_user(request.user))
-    return [
-        {
-            "code": r["building"].code,
-            "name": r["building"].name,
-            "total": r["total"],
-            "occupied": r["occupied"],
-            "free": r["free"],
-            "residents": r["residents"],
-        }
-        for r in rows
-    ]
+# GET /buildings and the rest of the buildings' management: drivers/api_housing.py
 
 
 @router.get("/apartments", response=ApartmentPage)
@@ -459,14 +436,16 @@ def allocate(request, public_id: UUID, body: AllocateIn):
 
 
 @router.post("/allocations/{public_id}/vacate", response=AllocationOut)
-def vacate(request, public_id: UUID):
+def vacate(request, public_id: UUID, residence_type: str = actions.RESIDENCE_AFTER_VACATING):
+    """End the allocation. ``residence_type`` (query) is where the driver lives now: his
+    file's residence type follows (``rented`` unless given; never ``apartment``)."""
     require_roles(request, *APARTMENT_ROLES)
     allocation = get_for_user(
         Allocation.objects.select_related("apartment__building", "driver"),
         request.user,
         public_id=public_id,
     )
-    allocation = actions.vacate(allocation, actor=request.user)
+    allocation = actions.vacate(allocation, actor=request.user, residence_type=residence_type)
     return _allocation_out(allocation)
 
 

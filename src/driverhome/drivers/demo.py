@@ -17,6 +17,7 @@ import random
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from driverhome.accounts import audit
@@ -311,6 +312,22 @@ def _apartments(building: Building, count: int) -> list[Apartment]:
     return list(building.apartments.order_by("pk"))
 
 
+def _fitting(apartments: list[Apartment], drivers: list[Driver]) -> list[tuple]:
+    """Pair apartments with households that fit them (the rule allocation enforces): the
+    small apartments take the small households, the others the rest, in order."""
+    sizes = dict(
+        Driver.objects.filter(pk__in=[d.pk for d in drivers])
+        .annotate(n=Count("family", filter=Q(family__lives_with_driver=True)))
+        .values_list("pk", "n")
+    )
+    small = [a for a in apartments if a.capacity < 4]
+    large = [a for a in apartments if a.capacity >= 4]
+    by_size = sorted(drivers, key=lambda d: 1 + sizes.get(d.pk, 0))
+    pairs = list(zip(small, by_size[: len(small)], strict=True))
+    pairs += list(zip(large, by_size[len(small) :], strict=True))
+    return pairs
+
+
 @transaction.atomic
 def load(ctx) -> None:
     orgs = {
@@ -372,9 +389,7 @@ def load(ctx) -> None:
                     driver=driver,
                     started_on=start + timedelta(days=rng.randrange(0, 380)),
                 )
-                for apartment, driver in zip(
-                    apartments[:occupied], residents[:occupied], strict=True
-                )
+                for apartment, driver in _fitting(apartments[:occupied], residents[:occupied])
             ]
         )
         waiting = residents[occupied:]

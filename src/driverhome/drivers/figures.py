@@ -50,7 +50,12 @@ def drivers_by_node(scope_path: str, start=None, end=None) -> dict[str, int]:
 
 
 def apartments_total(scope_path: str, start=None, end=None) -> int:
-    return Apartment.objects.in_subtree(scope_path).filter(out_of_service=False).count()
+    """Apartments in service (neither the apartment nor its building out of service)."""
+    return (
+        Apartment.objects.in_subtree(scope_path)
+        .filter(out_of_service=False, building__out_of_service=False)
+        .count()
+    )
 
 
 def apartments_occupied(scope_path: str, start=None, end=None) -> int:
@@ -63,13 +68,17 @@ def apartments_occupied(scope_path: str, start=None, end=None) -> int:
 
 
 def apartment_residents(scope_path: str, start=None, end=None) -> int:
-    """Drivers living in the apartments plus the family members living with them."""
-    drivers = Allocation.objects.in_subtree(scope_path).filter(ended_on__isnull=True)
-    count = drivers.count()
-    family = drivers.aggregate(
-        n=Count("driver__family", filter=Q(driver__family__lives_with_driver=True))
-    )["n"]
-    return count + (family or 0)
+    """Drivers living in the apartments plus the family members living with them (the
+    report's "1,500+ drivers and family members living there"), as the records stand now."""
+    counts = (
+        Allocation.objects.in_subtree(scope_path)
+        .filter(ended_on__isnull=True)
+        .aggregate(
+            drivers=Count("pk", distinct=True),
+            family=Count("driver__family", filter=Q(driver__family__lives_with_driver=True)),
+        )
+    )
+    return (counts["drivers"] or 0) + (counts["family"] or 0)
 
 
 def logistics_companies(scope_path: str, start=None, end=None) -> int:

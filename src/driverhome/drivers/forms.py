@@ -273,9 +273,16 @@ class AllocateForm(forms.Form):
 
 
 class VacateForm(RulesFormMixin, forms.Form):
-    rules_map = {"reason": (Allocation, "end_reason")}
+    rules_map = {"reason": (Allocation, "end_reason"), "residence_type": (Driver, "residence_type")}
 
     reason = forms.CharField(label=_("Reason"), max_length=120, required=False)
+    # Where he lives once he has left: his file's residence type follows.
+    residence_type = forms.ChoiceField(
+        label=_("Lives now"),
+        choices=[(v, label) for v, label in ResidenceType.choices if v != ResidenceType.APARTMENT],
+        initial=ResidenceType.RENTED,
+        required=False,
+    )
 
 
 class TransferForm(RulesFormMixin, forms.Form):

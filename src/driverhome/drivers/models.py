@@ -12,7 +12,11 @@ own file only.
 Workflows:
 
 * ``Allocation``: active (``ended_on`` empty) -> ended (vacated or transferred).
-  One active allocation per apartment and per driver (database constraints).
+  One active allocation per apartment and per driver (database constraints); the
+  household (the driver and the family members living with him) fits the apartment's
+  capacity, and neither the apartment nor its building is out of service.
+* ``Building`` / ``Apartment``: in service <-> out of service, only while nobody lives
+  there (drivers/housing.py).
 * ``WaitingListEntry``: waiting -> allocated | withdrawn.
 * ``CorrectionRequest``: pending -> confirmed | rejected (decided by staff).
 * ``ImportJob``: pending -> running -> done | failed.
@@ -540,6 +544,9 @@ class Building(models.Model):
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     floors = models.PositiveSmallIntegerField(_("floors"), default=1)
+    # A building out of service (renovation, closure) takes no new households, and its
+    # apartments leave the dashboard's count; it is taken out only once nobody lives there.
+    out_of_service = models.BooleanField(_("out of service"), default=False)
 
     objects = ScopedQuerySet.as_manager(scope_field="organisation")
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -27,6 +27,7 @@ urlpatterns = [
         name="correction-decide",
     ),
     path("apartments/", views.apartment_list, name="apartment-list"),
+    path("apartments/", include("driverhome.drivers.urls_housing")),
     path("apartments/<uuid:public_id>/", views.apartment_detail, name="apartment-detail"),
     path(
         "allocations/<uuid:public_id>/vacate/",

@@ -407,7 +407,9 @@ def apartment_list(request):
     status = request.GET.get("status", "")
     occupied_ids = Allocation.objects.filter(ended_on__isnull=True).values("apartment_id")
     if status == "free":
-        apartments = apartments.exclude(pk__in=occupied_ids).filter(out_of_service=False)
+        apartments = apartments.exclude(pk__in=occupied_ids).filter(
+            out_of_service=False, building__out_of_service=False
+        )
     elif status == "occupied":
         apartments = apartments.filter(pk__in=occupied_ids)
     page = paginate(apartments, order="pk", cursor=request.GET.get("cursor"), page_size=60)
@@ -528,9 +530,14 @@ def allocation_transfer(request, public_id):
 def allocation_vacate(request, public_id):
     allocation = _allocation(request, public_id)
     form = VacateForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    data = form.cleaned_data if form.is_valid() else {}
     try:
-        actions.vacate(allocation, actor=request.user, reason=reason)
+        actions.vacate(
+            allocation,
+            actor=request.user,
+            reason=data.get("reason", ""),
+            residence_type=data.get("residence_type") or actions.RESIDENCE_AFTER_VACATING,
+        )
     except DomainError as exc:
         messages.error(request, str(exc))
     else:

@@ -23,6 +23,9 @@ def test_beilun_summary_shows_the_reports_figures(api_token):
         assert response.status_code == 200
         data = response.json()
         assert data["apartments_total"] == 808
+        # "1,500+ drivers and family members living there": counted from the allocations
+        # and the families living with the drivers.
+        assert data["apartment_residents"] >= 1500
         assert data["logistics_companies"] == 125
         assert data["lifecycle_nodes"] == 14
         assert data["service_items"] == 80
