@@ -33,6 +33,13 @@ CHECKS = [
         EVERYONE,
         data={"phone": "13912345678", "code": "000000", "password": "a-new-pass-2026"},
     ),
+    # WeChat and single sign-on: public ways in (home when not configured, as in the tests).
+    Check("accounts:wechat-start", EVERYONE),
+    Check("accounts:wechat-callback", EVERYONE),
+    Check("accounts:wechat-bind", EVERYONE),
+    Check("accounts:wechat-unbind", frozenset({"driver", "other_driver"}), method="POST"),
+    Check("accounts:sso-start", EVERYONE),
+    Check("accounts:sso-callback", EVERYONE),
     Check("accounts:home", EVERYONE),
     Check("accounts:org-list", SUP_ADMIN),
     Check("accounts:audit-list", SUP_ADMIN),
