@@ -26,8 +26,10 @@ def new_key(kid: str = "test-key") -> RSAKey:
 
 
 class FakeOidc(FakeProvider):
-    def __init__(self, client_id: str = "driverhome", client_secret: str = "oidc-test-secret"):
-        super().__init__()
+    def __init__(
+        self, client_id: str = "driverhome", client_secret: str = "oidc-test-secret", port: int = 0
+    ):
+        super().__init__(port=port)
         self.client_id, self.client_secret = client_id, client_secret
         self.key = new_key()
         self.sign_with: RSAKey | None = None

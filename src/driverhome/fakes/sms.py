@@ -19,12 +19,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 
 class FakeProvider:
-    def __init__(self, slow_seconds: float = 1.6):
+    def __init__(self, slow_seconds: float = 1.6, port: int = 0):
         self.script: list[str] = []
         self.sent: list[dict] = []  # messages the provider accepted (and would deliver)
         self.requests: list[tuple[str, dict]] = []
         self.slow_seconds = slow_seconds
         self.lock = threading.Lock()
+        #: called with each accepted message (``driverhome fakes`` pushes its report)
+        self.on_sent = None
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,7 +38,7 @@ class FakeProvider:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -58,7 +60,10 @@ class FakeProvider:
     def _handle(self, handler):
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
+        before = len(self.sent)
         status, answer, *more = self.answer(handler, body)
+        if self.on_sent is not None and len(self.sent) > before:
+            self.on_sent(self.sent[-1])
         headers = more[0] if more else {}
         payload = b"" if answer is None else json.dumps(answer, ensure_ascii=False).encode()
         try:

@@ -19,8 +19,10 @@ from .sms import FakeProvider
 
 
 class FakeWeChat(FakeProvider):
-    def __init__(self, app_id: str = "wx-test-app", app_secret: str = "wechat-test-secret"):
-        super().__init__()
+    def __init__(
+        self, app_id: str = "wx-test-app", app_secret: str = "wechat-test-secret", port: int = 0
+    ):
+        super().__init__(port=port)
         self.app_id, self.app_secret = app_id, app_secret
         self.openid = "o-test-driver-0001"
         self.followers: set[str] = {self.openid}
