@@ -53,6 +53,8 @@ CHECKS = [
     Check("core:service-worker", EVERYONE),
     Check("healthz", EVERYONE),
     Check("GET /api/v1/me", EVERYONE_LOGGED_IN),
+    Check("GET /api/v1/me/wechat", frozenset({"driver", "other_driver"})),
+    Check("DELETE /api/v1/me/wechat", frozenset({"driver", "other_driver"})),
     Check("GET /api/v1/tokens", EVERYONE_LOGGED_IN),
     Check("POST /api/v1/tokens", STAFF, data={"name": "matrix"}),
     Check("DELETE /api/v1/tokens/{prefix}", frozenset({"broker"}), setup=_own_token),

@@ -154,3 +154,17 @@ def test_the_app_secret_is_never_logged(wechat_fake, sms, follow_outside, driver
     _bind(Client(), sms, follow_outside)
     logged = " ".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
     assert wechat_fake.app_secret not in logged
+
+
+def test_the_driver_sees_and_removes_his_binding_through_the_api(wechat_fake, driver_login):
+    from driverhome.accounts.models import ApiToken
+
+    actions.bind_wechat(driver_login, "o-api", actor=driver_login)
+    _token, key = ApiToken.issue(driver_login, "test")
+    api = Client(headers={"Authorization": f"Bearer {key}"})
+    shown = api.get("/api/v1/me/wechat").json()
+    assert shown["available"] and shown["bound"] and shown["bound_at"]
+    gone = api.delete("/api/v1/me/wechat")
+    assert gone.status_code == 200 and gone.json()["bound"] is False
+    assert not WeChatBinding.objects.exists()
+    assert AuditLog.objects.filter(action="user.wechat_unbound").count() == 1
