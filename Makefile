@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DRIVERHOME_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install install-test browser lint format migrations bench loadtest clean messages
+.PHONY: run fakes test install install-test browser lint format migrations bench loadtest clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ run: install
 	@echo ""
 	@echo "driverhome is starting on http://127.0.0.1:$(PORT)  (staff console: /console/, driver site: /)"
 	PORT=$(PORT) $(BIN)/driverhome serve --bind 127.0.0.1:$(PORT)
+
+## fakes: local fakes of the SMS providers, WeChat and an OpenID provider for `make run`
+# (PROVIDER=aliyun|tencent); then, in another terminal: DRIVERHOME_ENV_FILE=var/fakes.env make run
+PROVIDER ?= aliyun
+fakes: install
+	$(BIN)/driverhome fakes --provider $(PROVIDER) --site http://127.0.0.1:$(PORT)
 
 ## browser: Debian's Chromium for the browser tests (never a browser downloaded by Playwright)
 browser:

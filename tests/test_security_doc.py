@@ -126,6 +126,11 @@ def test_an_erasure_leaves_each_column_as_the_table_says(orgs, personas):
     file(login, driver=driver)
     file(staff, reporter_name="司马芷若", reporter_phone="13811172233", reporter_email="z@x.cn")
     key = PersonalKey.objects.get(holder=f"drivers.driver:{driver.pk}")
+    from driverhome.accounts.actions import bind_wechat
+    from driverhome.accounts.models import StaffIdentity
+
+    bind_wechat(login, "o-erased-driver", actor=login)
+    StaffIdentity.objects.create(user=staff, subject_hash="0" * 64)
 
     of_driver = {
         "drivers_driver": Q(pk=driver.pk),
@@ -133,6 +138,7 @@ def test_an_erasure_leaves_each_column_as_the_table_says(orgs, personas):
         "accounts_personalkey": Q(pk=key.pk),
         "accounts_auditlog": Q(personal_key=key),
         "accounts_accesslog": Q(personal_key=key),
+        "accounts_wechatbinding": Q(user=login),
         "notifications_notification": Q(driver=driver) | Q(personal_key=key),
     }
 

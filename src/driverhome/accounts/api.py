@@ -104,6 +104,40 @@ def me(request):
     }
 
 
+class WeChatBindingOut(Schema):
+    #: whether the platform has a WeChat service account at all
+    available: bool
+    bound: bool
+    bound_at: datetime | None
+
+
+def _wechat_binding(user) -> dict:
+    from . import wechat
+    from .models import WeChatBinding
+
+    binding = WeChatBinding.objects.filter(user=user).only("bound_at", "user_id").first()
+    return {
+        "available": wechat.configured(),
+        "bound": binding is not None,
+        "bound_at": binding.bound_at if binding else None,
+    }
+
+
+@router.get("/me/wechat", response=WeChatBindingOut, summary="My WeChat binding (drivers)")
+def my_wechat(request):
+    """Binding needs the WeChat app (the service account's menu, ``/accounts/wechat/``);
+    here a driver sees it and removes it."""
+    require_roles(request, Role.DRIVER)
+    return _wechat_binding(request.user)
+
+
+@router.delete("/me/wechat", response=WeChatBindingOut, summary="Unbind my WeChat (drivers)")
+def unbind_my_wechat(request):
+    require_roles(request, Role.DRIVER)
+    actions.unbind_wechat(request.user, actor=request.user)
+    return _wechat_binding(request.user)
+
+
 @router.get("/tokens", response=list[TokenOut], summary="My API tokens")
 def list_tokens(request):
     return list(ApiToken.objects.filter(user=request.user).order_by("-created_at"))

@@ -522,3 +522,50 @@ class PhoneCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code ({self.status})"
+
+
+class WeChatBinding(models.Model):
+    """A driver's login bound to his WeChat openid at the service account, after he proved his
+    mobile number with an SMS code. Opening the site from the account's menu then logs him in,
+    and request updates reach him as the account's notices. The openid is personal: encrypted
+    (the notices need it) with a keyed hash to find the binding. Unbinding deletes the row."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="wechat_binding", verbose_name=_("user")
+    )
+    #: the service account the openid belongs to (an openid is per account)
+    app_id = models.CharField(max_length=32)
+    openid = pii.EncryptedTextField()
+    openid_hash = models.CharField(max_length=64, editable=False)
+    bound_at = models.DateTimeField(_("bound"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("WeChat binding")
+        constraints = [
+            # One login per WeChat user of an account: the menu's log-in finds it by the hash.
+            models.UniqueConstraint(fields=["openid_hash"], name="wechat_binding_openid_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"WeChat binding of user {self.user_id}"
+
+
+class StaffIdentity(models.Model):
+    """A staff account's identity at the unified identity platform (OpenID Connect): the keyed
+    hash of the issuer and subject. Linked on the first single sign-on whose configured claim
+    names the account; roles and organisations stay the platform's own."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identities")
+    subject_hash = models.CharField(max_length=64, editable=False)
+    linked_at = models.DateTimeField(default=timezone.now)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("single sign-on identity")
+        constraints = [
+            # The callback finds the account by the subject's hash.
+            models.UniqueConstraint(fields=["subject_hash"], name="staff_identity_subject_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"identity of user {self.user_id}"

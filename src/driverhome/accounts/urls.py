@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_channels
 
 app_name = "accounts"
 
@@ -21,4 +21,11 @@ urlpatterns = [
     path("access-log/", views.access_list, name="access-list"),
     path("tokens/", views.token_list, name="token-list"),
     path("tokens/<str:prefix>/revoke/", views.token_revoke, name="token-revoke"),
+    # WeChat (drivers) and the unified identity platform (staff): see views_channels.
+    path("wechat/", views_channels.wechat_start, name="wechat-start"),
+    path("wechat/callback/", views_channels.wechat_callback, name="wechat-callback"),
+    path("wechat/bind/", views_channels.wechat_bind, name="wechat-bind"),
+    path("wechat/unbind/", views_channels.wechat_unbind, name="wechat-unbind"),
+    path("sso/", views_channels.sso_start, name="sso-start"),
+    path("sso/callback/", views_channels.sso_callback, name="sso-callback"),
 ]

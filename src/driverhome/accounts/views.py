@@ -41,6 +41,11 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        from .views_channels import login_options
+
+        return {**super().get_context_data(**kwargs), **login_options()}
+
 
 BACKEND = "driverhome.accounts.backends.UsernameOrPhoneBackend"
 

@@ -353,6 +353,34 @@ TENCENT_SMS = {
     "endpoint": env_url("DRIVERHOME_TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com"),
 }
 
+# --- WeChat service account ---------------------------------------------------------------
+# Drivers log in from the account's menu (OAuth web authorisation, bound once by an SMS code)
+# and get request updates as template notices; without an app id and secret nothing is shown.
+WECHAT = {
+    "app_id": env_str("DRIVERHOME_WECHAT_APP_ID"),
+    "app_secret": env_str("DRIVERHOME_WECHAT_APP_SECRET"),
+    # The token of the account's server URL (/hooks/wechat/): WeChat signs with it.
+    "token": env_str("DRIVERHOME_WECHAT_TOKEN"),
+    "api_base": env_url("DRIVERHOME_WECHAT_API_BASE", "https://api.weixin.qq.com"),
+    "oauth_base": env_url("DRIVERHOME_WECHAT_OAUTH_BASE", "https://open.weixin.qq.com"),
+    "timeout": env_int("DRIVERHOME_WECHAT_TIMEOUT", 5, min_value=1),
+}
+
+# --- Staff single sign-on (OpenID Connect) -------------------------------------------------------
+# The identity provider's discovery document names its endpoints and keys; a staff member is
+# matched to an existing account (never created from claims).
+OIDC = {
+    "discovery_url": env_url("DRIVERHOME_OIDC_DISCOVERY_URL", ""),
+    "client_id": env_str("DRIVERHOME_OIDC_CLIENT_ID"),
+    "client_secret": env_str("DRIVERHOME_OIDC_CLIENT_SECRET"),
+    "scope": env_str("DRIVERHOME_OIDC_SCOPE", "openid profile"),
+    # The claim whose value is a staff account's username, for the first log-in of a subject.
+    "username_claim": env_str("DRIVERHOME_OIDC_USERNAME_CLAIM", "preferred_username"),
+    "timeout": env_int("DRIVERHOME_OIDC_TIMEOUT", 5, min_value=1),
+}
+# "all": everyone may still log in with a password; "admins": of staff, administrators only.
+STAFF_PASSWORD_LOGIN = env_choice("DRIVERHOME_STAFF_PASSWORD_LOGIN", ("all", "admins"), "all")
+
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("DRIVERHOME_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
 LOGGING = {
@@ -366,6 +394,8 @@ LOGGING = {
         "huey": {"level": "WARNING" if ENV == "test" else "INFO"},
         "jieba": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # Its debug lines carry whole request addresses (WeChat's token call has the secret).
+        "urllib3": {"level": "WARNING"},
     },
 }
 

@@ -14,3 +14,6 @@ from .settings import *  # noqa: E402,F403
 
 # The delivery-report callback answers only to its token (the permission matrix calls it).
 SMS_REPORT_TOKEN = "test-report-token"
+
+# WeChat's server URL answers only signed calls (the permission matrix calls it unsigned).
+WECHAT = {**WECHAT, "token": "test-wechat-token"}  # noqa: F405

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from driverhome.accounts import audit, codes, personal
-from driverhome.accounts.models import Organisation, Role, User
+from driverhome.accounts.models import Organisation, Role, User, WeChatBinding
 from driverhome.core import idnumber, pii, plates
 from driverhome.core.errors import Conflict, DomainError, conflict_on_duplicate
 
@@ -646,6 +646,8 @@ def _anonymise(driver: Driver, *, actor, reason: str) -> Driver:
     CorrectionRequest.objects.filter(driver=driver).delete()
     driver.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())
     if user is not None:
+        # His WeChat openid goes with his login (the binding is his alone).
+        WeChatBinding.objects.filter(user=user).delete()
         user.is_active = False
         user.full_name = user.first_name = user.last_name = user.email = ""
         user.phone = ""

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from driverhome.accounts import codes
+from driverhome.accounts import codes, views_channels, wechat
 from driverhome.accounts.access import driver_required
 from driverhome.accounts.views import BACKEND, code_page, safe_next
 from driverhome.core.errors import DomainError
@@ -86,6 +86,9 @@ def my_file(request):
                 )
                 for purpose in OPTIONAL_CONSENTS
             ],
+            # The WeChat binding, when the platform has a service account.
+            "wechat_configured": wechat.configured(),
+            "wechat_binding": views_channels.binding_of(request.user),
         },
     )
 

@@ -17,7 +17,7 @@ from driverhome.core import pii
 from driverhome.core.errors import Conflict, DomainError, PermissionDeniedError
 from driverhome.core.fastinsert import insert
 
-from . import sms_templates
+from . import sms_templates, wechat
 from .backends import DeliveryStatus, OutgoingSms
 from .messages import SECRET_PARAMETERS, TEMPLATES, parameters, render, render_params
 from .models import MAX_ATTEMPTS, DeliveryReport, Notification, TemplateMapping
@@ -202,6 +202,25 @@ def deliver(pk: int) -> Notification | None:
         )
         row.status = Notification.Status.FAILED
         return row
+    # A driver bound to the WeChat service account gets its notice; SMS when that fails.
+    notice = wechat.try_send(row)
+    if notice is not None and notice.message_id:
+        row.status, row.sent_at = Notification.Status.SENT, now
+        row.channel, row.provider = Notification.Channel.WECHAT, wechat.PROVIDER
+        row.provider_message_id = notice.message_id[:64]
+        Notification.objects.filter(pk=pk).update(
+            status=row.status,
+            sent_at=now,
+            channel=row.channel,
+            provider=row.provider,
+            provider_message_id=row.provider_message_id,
+            last_error="",
+            provider_code="",
+            maybe_sent=False,
+        )
+        return row
+    if notice is not None:
+        logger.info("wechat notice not sent, sms instead", extra={"notification": pk})
     backend = get_backend()
     row.provider = backend.provider  # failures are counted per provider too
     message = _outgoing(row)
@@ -346,7 +365,10 @@ def record_report(provider: str, report: DeliveryStatus, *, source: str) -> bool
     Returns False for a report already recorded (a replay or a second push) or for a
     message we never sent; True when it was written.
     """
-    rows = Notification.objects.filter(provider=provider, channel=Notification.Channel.SMS)
+    rows = Notification.objects.filter(
+        provider=provider,
+        channel__in=(Notification.Channel.SMS, Notification.Channel.WECHAT),
+    )
     row = None
     if report.provider_message_id:
         row = rows.filter(provider_message_id=report.provider_message_id).first()

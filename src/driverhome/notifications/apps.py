@@ -10,7 +10,7 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from driverhome.accounts import codes
 
-        from . import checks  # noqa: F401 - registers the deploy check of SMS templates
+        from . import checks  # noqa: F401 - registers the deploy checks of SMS, WeChat and SSO
         from .codes import send_code
 
         codes.deliver_with(send_code)

@@ -62,3 +62,43 @@ def sms_templates_mapped(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.compatibility, deploy=True)
+def channels_configured(app_configs=None, **kwargs):
+    """The WeChat service account and the staff single sign-on, when a district uses them."""
+    from driverhome.accounts import sso, wechat
+
+    found = []
+    if wechat.configured():
+        if not settings.WECHAT["token"]:
+            found.append(
+                Warning(
+                    "WeChat is configured without DRIVERHOME_WECHAT_TOKEN: the account's "
+                    "server URL refuses every call, so notice reports are not recorded.",
+                    id="driverhome.W021",
+                )
+            )
+        try:
+            mapped = sms_templates.file_config("wechat").templates
+        except sms_templates.ConfigError:
+            mapped = {}  # reported by sms_templates_mapped
+        if not mapped:
+            found.append(
+                Warning(
+                    "WeChat is configured but no kind of message has a [wechat] template in "
+                    "DRIVERHOME_SMS_TEMPLATES: every update goes by SMS.",
+                    hint="See docs/operations.md, section WeChat service account.",
+                    id="driverhome.W022",
+                )
+            )
+    if settings.STAFF_PASSWORD_LOGIN == "admins" and not sso.configured():
+        found.append(
+            Error(
+                "DRIVERHOME_STAFF_PASSWORD_LOGIN=admins without single sign-on configured: "
+                "staff other than administrators could not log in at all.",
+                hint="Set DRIVERHOME_OIDC_DISCOVERY_URL, _CLIENT_ID and _CLIENT_SECRET, or 'all'.",
+                id="driverhome.E023",
+            )
+        )
+    return found

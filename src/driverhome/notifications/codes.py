@@ -58,7 +58,8 @@ def send_code(*, phone: str, purpose: str, code: str, minutes: int, language: st
             params=render_params(template, context, language),
             out_id=str(row.out_id),
         )
-        get_backend().send_message(message)
+        backend = get_backend()
+        provider_id = backend.send_message(message)
     except Exception as exc:  # noqa: BLE001 - any gateway failure: recorded, and the person told
         Notification.objects.filter(pk=row.pk).update(
             status=Notification.Status.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:1000]
@@ -68,6 +69,10 @@ def send_code(*, phone: str, purpose: str, code: str, minutes: int, language: st
             _("The text message could not be sent. Please try again in a minute."),
             code="sms_failed",
         ) from None
+    # The provider and its id: the delivery report finds the message by them.
     Notification.objects.filter(pk=row.pk).update(
-        status=Notification.Status.SENT, sent_at=timezone.now()
+        status=Notification.Status.SENT,
+        sent_at=timezone.now(),
+        provider=backend.provider,
+        provider_message_id=str(provider_id or "")[:64],
     )

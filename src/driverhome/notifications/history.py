@@ -21,11 +21,12 @@ WAITING = Q(status=Notification.Status.QUEUED)
 
 
 def own_messages(user):
-    """The SMS sent to ``user`` (as a person, or as the driver of his file), newest first."""
+    """The SMS (and the WeChat notices that went instead) sent to ``user`` (as a person, or as
+    the driver of his file), newest first."""
     if user is None or not user.is_authenticated:
         return Notification.objects.none()
     return (
-        Notification.objects.filter(channel=SMS)
+        Notification.objects.filter(channel__in=(SMS, Notification.Channel.WECHAT))
         .filter(Q(recipient_user=user) | Q(driver__user=user))
         .select_related("personal_key")
         .defer("phone", "params")

@@ -58,6 +58,8 @@ class Notification(Sealed):
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
         CONSOLE = "console", _("Console notice")
+        #: an SMS that reached a driver bound to the service account as its notice instead
+        WECHAT = "wechat", _("WeChat notice")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -37,9 +37,12 @@ from django.utils.translation import gettext_lazy as _
 
 from . import messages
 
-PROVIDERS = {"aliyun": _("Alibaba Cloud SMS"), "tencent": _("Tencent Cloud SMS")}
+SMS_PROVIDERS = {"aliyun": _("Alibaba Cloud SMS"), "tencent": _("Tencent Cloud SMS")}
+#: the SMS providers, and the WeChat service account's template notices (``wechat``: the
+#: template id as ``code``, its data fields as parameter names, no signature)
+PROVIDERS = {**SMS_PROVIDERS, "wechat": _("WeChat service account")}
 #: documented limits on one parameter's value (characters); a deployment may set its own
-DEFAULT_MAX_PARAM_LENGTH = {"aliyun": 35, "tencent": 6}
+DEFAULT_MAX_PARAM_LENGTH = {"aliyun": 35, "tencent": 6, "wechat": 20}
 #: the parameter name that stands for the message's link (a path, never a whole address)
 LINK = "link"
 
@@ -68,7 +71,7 @@ class ProviderConfig:
 
 def provider_name() -> str:
     """The configured real provider ("aliyun", "tencent"), or "" for the log gateway."""
-    return settings.SMS_BACKEND if settings.SMS_BACKEND in PROVIDERS else ""
+    return settings.SMS_BACKEND if settings.SMS_BACKEND in SMS_PROVIDERS else ""
 
 
 @cache
@@ -152,7 +155,7 @@ def problems(provider: str, mapping: Mapping | None, key: str) -> list[str]:
     if mapping is None:
         return [f"{key}: no template of {provider} is mapped"]
     found = []
-    if not mapping.signature:
+    if not mapping.signature and provider in SMS_PROVIDERS:
         found.append(f"{key}: no signature")
     known = set(messages.parameters(key)) | {LINK}
     for provider_param, ours in mapping.params.items():

@@ -38,9 +38,17 @@ params = { no = "tracking_no", type = "category", due = "answer_due" }
 code = "SMS_460770002"
 params = { no = "tracking_no", answer = "answer", path = "link" }
 
+[aliyun.templates."auth.code.login"]
+code = "SMS_460770009"
+params = { code = "code" }
+
 [tencent]
 signature = "北仑司机之家"
 max_param_length = 20
+
+[tencent.templates."auth.code.login"]
+code = "1987659"
+params = { 1 = "code" }
 
 [tencent.templates."appeal.received"]
 code = "1987654"
@@ -373,3 +381,18 @@ def test_a_kind_without_a_mapping_fails_with_a_clear_reason(provider):
     row = send("appeal.withdrawn")
     assert row.status == "failed" and row.provider_code == "no_template"
     assert fake.requests == []
+
+
+def test_a_one_time_code_is_sent_as_a_template_and_its_delivery_recorded(provider, client):
+    from driverhome.notifications.codes import send_code
+
+    name, fake = provider
+    send_code(phone="13800138000", purpose="login", code="482913", minutes=5, language="")
+    row = Notification.objects.get(template="auth.code.login")
+    [request] = fake.sent
+    assert "482913" in json.dumps(request) and "482913" not in row.text
+    assert row.status == "sent" and row.provider == name and row.provider_message_id
+    assert push(client, name, [report_for(name, row)]).status_code == 200
+    row.refresh_from_db()
+    assert row.delivery == "delivered"
+    assert DeliveryReport.objects.filter(notification=row).count() == 1
