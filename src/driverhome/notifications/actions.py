@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,13 +142,19 @@ def over_daily_limit(row: Notification) -> bool:
     limit = settings.SMS_DAILY_LIMIT
     if not limit or not row.phone_hash:
         return False
-    sent_today = Notification.objects.filter(
-        channel=Notification.Channel.SMS,
-        phone_hash=row.phone_hash,
-        status=Notification.Status.SENT,
-        sent_at__gte=_today_start(),
-    ).count()
-    return sent_today >= limit
+    today = _today_start()
+    sent = Q(status=Notification.Status.SENT, sent_at__gte=today)
+    # Messages to the number claimed before this one count too, so that two workers
+    # sending to one number at once cannot both take the last place of the day.
+    ahead = Q(status=Notification.Status.SENDING, claimed_at__gte=today) & (
+        Q(claimed_at__lt=row.claimed_at) | Q(claimed_at=row.claimed_at, pk__lt=row.pk)
+    )
+    counted = Notification.objects.filter(
+        channel=Notification.Channel.SMS, phone_hash=row.phone_hash
+    ).exclude(pk=row.pk)
+    if row.claimed_at is None:
+        return counted.filter(sent).count() >= limit
+    return counted.filter(sent | ahead).count() >= limit
 
 
 def _fail(row: Notification, *, error: str, code: str) -> Notification:
@@ -185,10 +192,11 @@ def deliver(pk: int) -> Notification | None:
         return None
     claimed = Notification.objects.filter(
         pk=pk, status=Notification.Status.QUEUED, attempts=row.attempts
-    ).update(attempts=row.attempts + 1)
+    ).update(status=Notification.Status.SENDING, attempts=row.attempts + 1, claimed_at=now)
     if not claimed:
         return None
     row.attempts += 1
+    row.status, row.claimed_at = Notification.Status.SENDING, now
     if row.template in SECRET_PARAMETERS:
         # Its stored text has the secret masked: sending it would help nobody.
         row.status = Notification.Status.FAILED

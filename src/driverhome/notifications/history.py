@@ -17,7 +17,7 @@ _ERROR_PREFIX = re.compile(r"^\w+(?:Error|Exception): ")
 NEEDS_ATTENTION = Q(status=Notification.Status.FAILED) | Q(
     delivery=Notification.Delivery.UNDELIVERED
 )
-WAITING = Q(status=Notification.Status.QUEUED)
+WAITING = Q(status__in=[Notification.Status.QUEUED, Notification.Status.SENDING])
 
 
 def own_messages(user):

@@ -63,6 +63,7 @@ class Notification(Sealed):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")  # claimed by one worker: no other may send it
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -95,6 +96,8 @@ class Notification(Sealed):
         _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    #: when a worker claimed it for sending; a claim older than the sweep's cutoff was lost
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

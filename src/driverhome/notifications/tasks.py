@@ -23,6 +23,11 @@ def resend_stuck():
     from .models import Notification
 
     cutoff = timezone.now() - timedelta(minutes=10)
+    # A worker that died while sending may have reached the provider: the message goes back
+    # to the queue marked "maybe sent", so the provider is asked before it is sent again.
+    Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=cutoff).update(
+        status=Notification.Status.QUEUED, maybe_sent=True
+    )
     for pk in Notification.objects.filter(
         status=Notification.Status.QUEUED, channel=Notification.Channel.SMS, created_at__lt=cutoff
     ).values_list("pk", flat=True)[:500]:

@@ -396,3 +396,64 @@ def test_a_one_time_code_is_sent_as_a_template_and_its_delivery_recorded(provide
     row.refresh_from_db()
     assert row.delivery == "delivered"
     assert DeliveryReport.objects.filter(notification=row).count() == 1
+
+
+def test_a_second_worker_never_sends_a_message_the_first_is_sending(provider, monkeypatch):
+    """Two workers handed the same message: the one that claims it sends it, the other
+    finds it taken even while the first is still waiting for the provider."""
+    from driverhome.notifications import backends
+
+    name, fake = provider
+    row = queue()
+    second = []
+    real = backends.get_backend
+
+    class Racing:
+        def __init__(self, backend):
+            self.backend = backend
+            self.provider = backend.provider
+
+        def find_sent(self, message):
+            return self.backend.find_sent(message)
+
+        def send_message(self, message):
+            second.append(actions.deliver(row.pk))  # the other worker, mid-send
+            return self.backend.send_message(message)
+
+    monkeypatch.setattr(backends, "get_backend", lambda: Racing(real()))
+    sent = actions.deliver(row.pk)
+    assert second == [None] and sent.status == "sent"
+    assert len(fake.sent) == 1
+    assert Notification.objects.get(pk=row.pk).attempts == 1
+
+
+def test_a_claim_a_dead_worker_left_is_retried_asking_the_provider_first(provider):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from driverhome.notifications import tasks
+
+    name, fake = provider
+    row = queue()
+    long_ago = timezone.now() - timedelta(minutes=30)
+    Notification.objects.filter(pk=row.pk).update(
+        status="sending", attempts=1, claimed_at=long_ago, created_at=long_ago
+    )
+    assert actions.deliver(row.pk) is None  # still claimed: nobody else sends it
+    tasks.resend_stuck.call_local()
+    after = Notification.objects.get(pk=row.pk)
+    assert after.status == "sent" and after.attempts == 2
+    assert len(fake.sent) == 1
+
+
+def test_messages_being_sent_count_towards_the_daily_limit(provider, settings):
+    from django.utils import timezone
+
+    name, fake = provider
+    settings.SMS_DAILY_LIMIT = 1
+    other = queue()
+    Notification.objects.filter(pk=other.pk).update(status="sending", claimed_at=timezone.now())
+    late = send()
+    assert late.status == "failed" and late.provider_code == "daily_limit"
+    assert len(fake.sent) == 0
