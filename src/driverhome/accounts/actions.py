@@ -105,3 +105,13 @@ def revoke_token(token: ApiToken, *, actor) -> ApiToken:
         forget_tokens()
         audit.record(actor, "token.revoke", token, organisation=token.user.organisation_id)
     return token
+
+
+@transaction.atomic
+def set_first_password(user: User, *, password: str) -> User:
+    """A new account sets its password with the link its import gave it (audited as itself)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(user, "user.password_set", user, organisation=user.organisation_id)
+    return user

@@ -67,11 +67,32 @@ def _validate(station: Station) -> None:
         ) from None
 
 
+def may_create_station(actor, operator) -> bool:
+    """Supervisors and administrators open sites run by an organisation in their scope."""
+    from driverhome.accounts.models import Organisation, Role
+
+    if actor is None:  # the demo and the command line
+        return True
+    return (
+        actor.has_role(Role.SUPERVISOR, Role.ADMIN)
+        and operator is not None
+        and Organisation.objects.for_user(actor).filter(pk=operator.pk).exists()
+    )
+
+
 @transaction.atomic
 def create_station(*, actor, **fields) -> Station:
+    if not may_create_station(actor, fields.get("operator")):
+        raise DomainError(
+            _("Only supervisors and administrators open a site, for an organisation of theirs."),
+            code="forbidden",
+        )
+    if fields.get("code") and Station.objects.filter(code=fields["code"]).exists():
+        raise Conflict(_("Another site has this code."), code="duplicate")
     station = Station(**fields)
     _validate(station)
-    station.save()
+    with conflict_on_duplicate(_("Another site has this code."), code="duplicate"):
+        station.save()
     audit.record(
         actor,
         "station.create",

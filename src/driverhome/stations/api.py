@@ -503,6 +503,52 @@ def hsds(request):
     return JsonResponse(feeds.hsds_export(), json_dumps_params={"ensure_ascii": False})
 
 
+class StationIn(WriteSchema):
+    rules_model = Station
+    rules_map = {"operator": Rule(max_length=64)}
+
+    code: str
+    name: str
+    kind: str
+    operator: str
+    address: str
+    lat: float
+    lon: float
+    city: str = ""
+    province: str = ""
+    postal_code: str = ""
+    phone: str = ""
+    supervision_phone: str = ""
+    description: str = ""
+    truck_bays: int = 0
+    car_bays: int = 0
+    beds: int = 0
+    rooms: int = 0
+    low_threshold: int = 5
+
+
+@router.post(
+    "",
+    response={201: StationDetailOut},
+    summary="Open a site (supervisors and administrators; operator: an organisation's code)",
+)
+def create_station(request, payload: StationIn):
+    from driverhome.accounts.models import Organisation
+
+    require_roles(request, Role.SUPERVISOR, Role.ADMIN)
+    fields = payload.dict()
+    operator = Organisation.objects.for_user(request.user).filter(code=fields["operator"]).first()
+    if operator is None:
+        raise DomainError(
+            _("No organisation with the code %(code)s in your scope.")
+            % {"code": fields["operator"]},
+            field="operator",
+        )
+    fields["operator"] = operator
+    station = actions.create_station(actor=request.user, **fields)
+    return Status(201, detail(station))
+
+
 @router.get("/{code}", response=StationDetailOut, auth=None, summary="One Driver's Home (public)")
 def get_station(request, code: str):
     _public(request)

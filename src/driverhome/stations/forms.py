@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from driverhome.accounts.models import Organisation
 from driverhome.core.dates import form_validator
 
 from .models import GRADE_CHOICES, Facility, RubricCriterion, Station
@@ -50,6 +51,23 @@ class StationForm(forms.ModelForm):
             "lon": _("WGS-84 (e.g. 121.87)."),
             "low_threshold": _("Below this many free truck bays the open-data feed says LOW."),
         }
+
+
+class NewStationForm(StationForm):
+    """A new site: its public code and the organisation that runs it, then the details."""
+
+    class Meta(StationForm.Meta):
+        fields = ["code", "operator", *StationForm.Meta.fields]
+        help_texts = {
+            **StationForm.Meta.help_texts,
+            "code": _("Letters, digits and hyphens; it appears in the site's public address."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = (
+            Organisation.objects.for_user(user).filter(is_active=True).order_by("path")
+        )
 
 
 class FacilitiesForm(forms.Form):

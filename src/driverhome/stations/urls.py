@@ -8,6 +8,7 @@ app_name = "stations"
 
 urlpatterns = [
     path("", views.station_list, name="station-list"),
+    path("new/", views.station_new, name="station-new"),
     path("reviews/<uuid:review_id>/reply/", views.review_reply, name="review-reply"),
     path("reviews/<uuid:review_id>/hide/", views.review_hide, name="review-hide"),
     path("assessments/<uuid:assessment_id>/", views.assessment_detail, name="assessment-detail"),

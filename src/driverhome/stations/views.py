@@ -30,6 +30,7 @@ from .forms import (
     HideForm,
     HoursExceptionForm,
     HoursForm,
+    NewStationForm,
     PhotoForm,
     ReplyForm,
     SensorTokenForm,
@@ -126,6 +127,21 @@ def station_detail(request, code: str):
             "photo_form": PhotoForm(),
         },
     )
+
+
+@role_required(*SUPERVISION_ROLES)
+def station_new(request):
+    form = NewStationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            station = actions.create_station(actor=request.user, **fields)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The site was opened."))
+            return redirect("stations:station-detail", code=station.code)
+    return render(request, "stations/console/station_new.html", {"form": form})
 
 
 @role_required(*EDIT_ROLES)

@@ -25,6 +25,18 @@ def _site(personas, orgs):
     return station
 
 
+def _new_site_body(personas, orgs, kwargs):
+    return {
+        "code": "matrix-new",
+        "name": "新站",
+        "kind": "logistics_park",
+        "operator": orgs["xiapu"].code,
+        "address": "北仑区",
+        "lat": 29.9,
+        "lon": 121.8,
+    }
+
+
 def _code(personas, orgs):
     return {"code": _site(personas, orgs).code}
 
@@ -120,6 +132,8 @@ CHECKS = [
     Check("stations_driver:review-new", DRIVERS, setup=_code),
     # --- console ---
     Check("stations:station-list", LIST_VIEWERS),
+    Check("stations:station-new", SUPERVISION),
+    Check("POST /api/v1/stations", SUPERVISION, data=_new_site_body),
     Check("stations:station-detail", SITE, setup=_code),
     Check("stations:station-edit", SITE, setup=_code),
     Check("stations:station-facilities", SITE, setup=_code),
