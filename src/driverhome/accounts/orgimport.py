@@ -39,7 +39,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from driverhome.core import phone as phones
 from driverhome.core import pii, sheets, validation
@@ -76,13 +76,33 @@ STAFF_COLUMNS = {
     "phone": ("手机号", ("手机号", "手机", "mobile", "phone")),
 }
 STAFF_REQUIRED = ("username", "role", "organisation")
+#: words a district's own list uses for a kind, beside the kinds' values and labels
+KIND_WORDS = {
+    "省": "province",
+    "市": "city",
+    "区": "district",
+    "县": "district",
+    "区县": "district",
+    "街道": "subdistrict",
+    "乡镇": "subdistrict",
+    "镇": "subdistrict",
+    "乡": "subdistrict",
+    "村": "community",
+    "运营单位": "operator",
+    "行业党委": "party",
+    "承办单位": "unit",
+    "职能部门": "unit",
+    "物流企业": "company",
+    "企业": "company",
+    "社会组织": "social",
+}
 
 OUTCOME_LABELS = {
-    "created": gettext_lazy("created"),
+    "created": pgettext_lazy("import outcome", "created"),
     "updated": gettext_lazy("updated"),
     "unchanged": gettext_lazy("unchanged"),
     "exists": gettext_lazy("exists, left as it is"),
-    "rejected": gettext_lazy("rejected"),
+    "rejected": pgettext_lazy("import outcome", "rejected"),
 }
 
 
@@ -180,7 +200,7 @@ def _org_rows(table: list[list], actor, result: OrgImportResult) -> tuple[list[d
             _("At most %(count)s organisations in one file.") % {"count": f"{MAX_ORGANISATIONS:,}"}
         )
     mapping = _map(table[0], ORG_COLUMNS, ORG_REQUIRED, sheet)
-    kinds = _words(Organisation.Kind.choices)
+    kinds = {**KIND_WORDS, **_words(Organisation.Kind.choices)}
     unit_kinds = _words(Organisation.UnitKind.choices)
     label = {name: header for name, (header, _a) in ORG_COLUMNS.items()}
     rows, seen = [], {}
@@ -266,7 +286,7 @@ def _org_rows(table: list[list], actor, result: OrgImportResult) -> tuple[list[d
 
 
 def _staff_rows(table: list[list], org_codes: set[str], actor, result) -> list[dict]:
-    sheet = _("staff")
+    sheet = pgettext("sheet", "staff")
     errors = _Errors(result, sheet)
     if len(table) - 1 > MAX_STAFF:
         raise ImportFileError(
@@ -437,7 +457,7 @@ def _write(org_rows, staff_rows, actor, result: OrgImportResult) -> None:
             if User.objects.filter(username__iexact=row["username"]).exists():
                 taken.add(row["username"].lower())
         for row in staff_rows:
-            sheet = _("staff")
+            sheet = pgettext("sheet", "staff")
             if row["username"].lower() in taken:
                 result.rows.append([sheet, row["line"], "exists", "", ""])
                 continue
