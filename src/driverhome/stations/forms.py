@@ -311,3 +311,20 @@ class NearbyForm(forms.Form):
         self.fields["facility"].choices = [("", _("any facility"))] + [
             (f.code, f.label(language)) for f in Facility.objects.filter(is_active=True)
         ]
+
+
+class FacilityForm(forms.ModelForm):
+    class Meta:
+        model = Facility
+        fields = ["code", "name", "name_en", "kind", "usually_free", "order", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+
+
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        model = RubricCriterion
+        fields = ["name", "name_en", "points", "is_active"]

@@ -13,6 +13,7 @@ from tests.permissions import EVERYONE, Check
 
 SITE = frozenset({"site_staff", "supervisor", "admin"})
 SUPERVISION = frozenset({"supervisor", "admin"})
+ADMIN = frozenset({"admin"})
 DRIVERS = frozenset({"driver", "other_driver"})
 LIST_VIEWERS = frozenset({"broker", "site_staff", "supervisor", "admin", "outsider"})
 
@@ -133,6 +134,10 @@ CHECKS = [
     # --- console ---
     Check("stations:station-list", LIST_VIEWERS),
     Check("stations:station-new", SUPERVISION),
+    Check("stations:catalogue", LIST_VIEWERS),
+    Check("stations:facility-new", ADMIN),
+    Check("stations:facility-edit", ADMIN, setup=lambda p, o: {"code": "shower"}),
+    Check("stations:criterion-edit", ADMIN, setup=lambda p, o: {"code": "F01"}),
     Check("POST /api/v1/stations", SUPERVISION, data=_new_site_body),
     Check("stations:station-detail", SITE, setup=_code),
     Check("stations:station-edit", SITE, setup=_code),
