@@ -66,3 +66,34 @@ def test_site_staff_see_the_catalogue_but_cannot_change_it(client_for):
     assert response.status_code in (403, 404)
     assert RubricCriterion.objects.get(code="F01").points == 180
     assert not AuditLog.objects.exists()
+
+
+def test_the_api_lists_adds_and_changes_catalogue_entries(api):
+    client = api("admin")
+    listed = client.get("/api/v1/stations/catalogue")
+    assert listed.status_code == 200
+    assert {"shower", "parking"} <= {f["code"] for f in listed.json()["facilities"]}
+    added = client.post(
+        "/api/v1/stations/catalogue/facilities",
+        {"code": "ev-charger", "name": "充电桩", "name_en": "EV charging", "kind": "extra"},
+        content_type="application/json",
+    )
+    assert added.status_code == 201
+    again = client.post(
+        "/api/v1/stations/catalogue/facilities",
+        {"code": "ev-charger", "name": "充电桩", "name_en": "EV charging", "kind": "extra"},
+        content_type="application/json",
+    )
+    assert again.status_code == 409
+    bad = client.patch(
+        "/api/v1/stations/catalogue/facilities/ev-charger",
+        {"kind": "castle"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    points = client.patch(
+        "/api/v1/stations/catalogue/rubric/F01", {"points": 170}, content_type="application/json"
+    )
+    assert points.status_code == 200 and points.json()["points"] == 170
+    assert AuditLog.objects.filter(action="facility.create").count() == 1
+    assert AuditLog.objects.get(action="rubriccriterion.update").changes == {"points": [180, 170]}
