@@ -181,5 +181,11 @@ def test_a_district_starts_from_an_empty_database(tmp_path, monkeypatch, capsys)
     # Step 9: the figures count what was recorded, and nothing of a demo.
     figures = supervisor.get("/api/v1/appeals/figures").json()
     assert figures["received"] == 1
+    dashboard = supervisor.get("/api/v1/dashboard/summary", {"live": "true"})
+    assert dashboard.status_code == 200
+    summary = dashboard.json()
+    assert summary["organisation"]["code"] == "zs-district"
+    assert summary["drivers_on_file"] == 25
+    assert summary["requests_received"] == 1 and summary["requests_open"] == 0
     assert Appeal.objects.count() == 1 and Station.objects.count() == 1
     assert not Organisation.objects.filter(code__startswith="beilun").exists()
