@@ -340,9 +340,12 @@ def _staff_rows(table: list[list], org_codes: set[str], actor, result) -> list[d
                     _("Not a valid mainland mobile number (11 digits starting with 1)."),
                 )
             else:
-                if User.objects.filter(
-                    phone_hash=pii.lookup_hash(row["phone"], kind="phone")
-                ).exists():
+                # An account that exists is left as it is (so the same file imports again).
+                if (
+                    User.objects.filter(phone_hash=pii.lookup_hash(row["phone"], kind="phone"))
+                    .exclude(username__iexact=row["username"])
+                    .exists()
+                ):
                     errors.add(line, label["phone"], _("Another account has this mobile number."))
                 elif row["phone"] in seen_phones:
                     errors.add(

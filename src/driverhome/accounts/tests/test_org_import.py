@@ -182,3 +182,19 @@ def test_a_set_password_link_works_once(client, orgs, tmp_path, capsys):
     assert user.check_password("Quay-side-2027")
     assert AuditLog.objects.filter(action="user.password_set", object_id=str(user.pk)).exists()
     assert client.get(path).status_code == 404
+
+
+def test_the_same_workbook_imports_again_without_changing_its_accounts(api, orgs):
+    data = book(
+        [HEADER, ["t-e", "E", "t-beilun", "community", ""]],
+        [
+            ["用户名", "角色", "所属组织编码", "手机号"],
+            ["e-site", "site_staff", "t-e", "13906519999"],
+        ],
+    )
+    first = api("admin").post("/api/v1/organisations/import", {"file": upload(data)})
+    assert first.status_code == 200 and first.json()["staff_created"] == 1
+    again = api("admin").post("/api/v1/organisations/import", {"file": upload(data)})
+    assert again.status_code == 200, again.content
+    assert again.json()["staff_created"] == 0 and again.json()["invitations"] == []
+    assert User.objects.filter(username="e-site").count() == 1
