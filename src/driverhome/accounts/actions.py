@@ -356,4 +356,12 @@ def staff_for_identity(claims: dict) -> User:
             changes={"claim": settings.OIDC["username_claim"]},
         )
         audit.record(user, "user.login_sso", user, organisation=user.organisation_id)
+
+@transaction.atomic
+def set_first_password(user: User, *, password: str) -> User:
+    """A new account sets its password with the link its import gave it (audited as itself)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(user, "user.password_set", user, organisation=user.organisation_id)
     return user

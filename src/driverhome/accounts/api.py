@@ -171,6 +171,70 @@ def list_organisations(request, kind: str = "", cursor: str | None = None):
     return {"items": [_org_out(o) for o in page], "next_cursor": page.next_cursor}
 
 
+class InvitationOut(Schema):
+    username: str
+    set_password_url: str
+
+
+class OrgImportOut(Schema):
+    dry_run: bool
+    organisations_created: int
+    organisations_updated: int
+    staff_created: int
+    invitations: list[InvitationOut]
+
+
+@router.post(
+    "/organisations/import",
+    response=OrgImportOut,
+    summary="Import the organisation tree and first staff accounts (administrators)",
+)
+def import_organisations(request, dry_run: bool = False):
+    """A multipart form with ``file`` (.xlsx or CSV; see docs/operations.md). All or nothing:
+    with any bad row nothing is written and the answer is 400 ``rejected_rows`` with ``errors``
+    listing each row's sheet, number, column and reason. Each new
+    staff account comes with a one-time link to set its password."""
+    from django.conf import settings
+
+    from driverhome.core.sheets import ImportFileError
+
+    from . import orgimport
+
+    require_roles(request, Role.ADMIN)
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise DomainError(_("Send the workbook as the form field “file”."), field="file")
+    try:
+        result = orgimport.run_import(
+            upload.read(settings.IMPORT_MAX_BYTES + 1),
+            filename=upload.name or "",
+            actor=request.user,
+            dry_run=dry_run,
+        )
+    except ImportFileError as exc:
+        raise DomainError(str(exc), code="bad_file", field="file") from None
+    errors = [
+        {"sheet": s, "row": r, "outcome": o, "column": c, "reason": str(reason)}
+        for s, r, o, c, reason in result.errors
+    ]
+    if errors:
+        raise DomainError(
+            _("%(count)s rows have errors; nothing was imported.") % {"count": len(errors)},
+            code="rejected_rows",
+            errors=errors,
+        )
+    return {
+        "dry_run": result.dry_run,
+        "organisations_created": result.organisations_created,
+        "organisations_updated": result.organisations_updated,
+        "staff_created": result.staff_created,
+        "invitations": [
+            {"username": name, "set_password_url": request.build_absolute_uri(path)}
+            for name, path in result.invitations
+        ],
+    }
+
+
 @router.get("/organisations/{code}", response=OrganisationOut, summary="One organisation")
 def get_organisation(request, code: str):
     require_staff(request)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_channels
+from . import views, views_channels, views_setup
 
 app_name = "accounts"
 
@@ -17,6 +17,13 @@ urlpatterns = [
     path("users/", views.user_list, name="user-list"),
     path("users/new/", views.user_new, name="user-new"),
     path("users/<str:username>/edit/", views.user_edit, name="user-edit"),
+    path("organisations/import/", views_setup.org_import, name="org-import"),
+    path(
+        "organisations/import/template.xlsx",
+        views_setup.org_import_template,
+        name="org-import-template",
+    ),
+    path("password/set/<str:uidb64>/<str:token>/", views_setup.password_set, name="password-set"),
     path("audit/", views.audit_list, name="audit-list"),
     path("access-log/", views.access_list, name="access-list"),
     path("tokens/", views.token_list, name="token-list"),

@@ -24,14 +24,12 @@ A dry run does steps 1–3 and reports exactly the same outcomes without writing
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import os
 import socket
 import time
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -44,21 +42,13 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from driverhome.accounts import audit
 from driverhome.accounts.models import Organisation
-from driverhome.core import idnumber, phone, pii, plates, validation
+from driverhome.core import idnumber, phone, pii, plates, sheets, validation
+from driverhome.core.sheets import MAX_COLUMNS, MAX_ROWS, ImportFileError  # noqa: F401 - re-exported
 
 from .models import Driver, EmploymentHistory, ImportJob, LicenceClass, ResidenceType, Vehicle
 from .search import name_keys
 
 BATCH = 5000
-# What a roster may be: far above a district's tens of thousands of drivers, far below what
-# would exhaust a worker's memory. Larger rosters are split into several files.
-MAX_ROWS = 300_000
-MAX_COLUMNS = 200
-# A zip (.xlsx, .ods): members, unpacked size in all, unpacked size per packed byte.
-ZIP_MAX_MEMBERS = 1_000
-ZIP_MAX_UNPACKED = 512 * 1024 * 1024
-ZIP_MAX_RATIO = 200
-READ_CPU_SECONDS = 120
 # SQLite allows 32,766 variables per statement (older builds 999): keep IN lists short.
 IN_CHUNK = 500
 
@@ -108,10 +98,6 @@ OUTCOME_LABELS = {
 }
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be imported (not a spreadsheet, no header row ...)."""
-
-
 @dataclass
 class ImportResult:
     total: int = 0
@@ -130,170 +116,9 @@ class ImportResult:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _unreadable() -> ImportFileError:
-    return ImportFileError(
-        _("The file could not be read as a spreadsheet. Save it as .xlsx or CSV and try again.")
-    )
-
-
-def _too_large() -> ImportFileError:
-    return ImportFileError(
-        _(
-            "The sheet is too large: at most %(rows)s rows and %(columns)s columns. "
-            "Split the roster into several files."
-        )
-        % {"rows": f"{MAX_ROWS:,}", "columns": MAX_COLUMNS}
-    )
-
-
-def _decode_text(data: bytes) -> str:
-    if b"\x00" in data[:4096]:
-        raise ImportFileError(_("The file is not a spreadsheet (.xlsx) or a CSV file."))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(_("The file is not a spreadsheet (.xlsx) or a CSV file."))
-
-
-def _check_zip(data: bytes) -> None:
-    """Refuse a zip (.xlsx, .ods) that unpacks to far more than it weighs (a zip bomb).
-
-    Every member is read through, so a member that unpacks beyond the size its header
-    declares fails its checksum here, before the spreadsheet reader sees it."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-        if len(members) > ZIP_MAX_MEMBERS:
-            raise _unreadable()
-        declared = sum(m.file_size for m in members)
-        if declared > ZIP_MAX_UNPACKED or declared > ZIP_MAX_RATIO * max(len(data), 1):
-            raise ImportFileError(
-                _("The file unpacks to far more data than a roster holds; it is refused.")
-            )
-        for member in members:
-            with archive.open(member) as stream:
-                while stream.read(1 << 20):
-                    pass
-    except ImportFileError:
-        raise
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        OSError,
-        EOFError,
-        ValueError,
-        NotImplementedError,
-        RuntimeError,
-    ):
-        raise _unreadable() from None
-
-
-# Run in a child process with capped memory and CPU: the spreadsheet reader allocates
-# the sheet's whole rectangle at once (a 5 KB file with one far cell asks for 500 GB
-# and aborts the process), so a hostile file must not be read by the web or job worker.
-_READER = """
-import io, pickle, resource, sys
-memory, cpu, rows_max, columns_max = (int(v) for v in sys.argv[1:5])
-resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-from python_calamine import CalamineWorkbook
-data = sys.stdin.buffer.read()
-try:
-    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-    if sheet.height > rows_max or sheet.width > columns_max:
-        answer = ("too_large", None)
-    else:
-        answer = ("rows", sheet.to_python(skip_empty_area=False))
-except Exception as exc:
-    answer = ("unreadable", type(exc).__name__)
-sys.stdout.buffer.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
-"""
-
-
-def _read_spreadsheet(data: bytes) -> list[list]:
-    import pickle
-    import subprocess
-    import sys
-
-    command = [
-        sys.executable,
-        "-I",  # isolated: no user site, no environment, no current directory on the path
-        "-c",
-        _READER,
-        str(settings.IMPORT_READ_MAX_MB * 1024 * 1024),
-        str(READ_CPU_SECONDS),
-        str(MAX_ROWS + 1),
-        str(MAX_COLUMNS),
-    ]
-    try:
-        done = subprocess.run(  # noqa: S603 - our own interpreter and code, the file on stdin
-            command, input=data, capture_output=True, timeout=READ_CPU_SECONDS * 2, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise _too_large() from None
-    if done.returncode != 0 or not done.stdout:
-        # Killed by its memory or CPU limit: a sheet too large (or too strange) to read.
-        logging.getLogger(__name__).warning(
-            "spreadsheet reader stopped (exit %s): %s", done.returncode, done.stderr[-300:]
-        )
-        raise _too_large()
-    kind, value = pickle.loads(done.stdout)  # noqa: S301 - written by our own child process
-    if kind == "too_large":
-        raise _too_large()
-    if kind != "rows":
-        raise _unreadable()
-    return value
-
-
-def _read_csv(data: bytes) -> list[list]:
-    text = _decode_text(data)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    table = []
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        for row in reader:
-            if len(row) > MAX_COLUMNS or len(table) > MAX_ROWS:
-                raise _too_large()
-            table.append(row)
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise ImportFileError(
-                _("Line %(line)s has a cell longer than %(limit)s characters.")
-                % {"line": reader.line_num, "limit": f"{csv.field_size_limit():,}"}
-            ) from None
-        raise ImportFileError(
-            _("The CSV file is damaged near line %(line)s (check its quotes).")
-            % {"line": reader.line_num}
-        ) from None
-    return table
-
-
 def read_table(data: bytes, filename: str = "") -> list[list]:
-    """All rows of the first sheet (or the CSV) as lists of cell values, header first.
-
-    Raises :class:`ImportFileError` with a clear reason for any file it cannot read:
-    not a spreadsheet, damaged, a zip bomb, more than ``MAX_ROWS`` rows or
-    ``MAX_COLUMNS`` columns, a CSV with broken quoting or a cell beyond the CSV limit."""
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        raise ImportFileError(
-            _("The file is too large: at most %(mb)s MB.")
-            % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
-        )
-    suffix = Path(filename).suffix.lower()
-    is_zip = data[:4] == b"PK\x03\x04"
-    is_ole = data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    if is_zip or is_ole or suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        if is_zip:
-            _check_zip(data)
-        elif not is_ole:
-            raise _unreadable()
-        return _read_spreadsheet(data)
-    return _read_csv(data)
+    """The roster's first sheet (or the CSV), read by the hardened reader of ``core.sheets``."""
+    return sheets.read_table(data, filename)
 
 
 def map_headers(header: list) -> dict[str, int]:

@@ -172,31 +172,46 @@ def read_rows() -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def load_default_catalogue() -> tuple[int, int]:
-    """Create missing nodes and items (never overwrites an edited one). Returns (nodes, items) created."""
-    from driverhome.accounts.models import Organisation
+def load_default_catalogue(
+    node_model=None, item_model=None, org_model=None, *, codes=None
+) -> tuple[int, int]:
+    """Create the missing nodes and items; returns (nodes, items) created.
 
-    from .models import LifecycleNode, ServiceItem
+    Rows are matched by their stable code and only missing codes are inserted, so an item a
+    deployment renamed, re-ruled or took out of service stays as it is. ``codes`` limits the
+    load to the items a data migration adds (a later version names its new codes, so that an
+    item a deployment deleted is not brought back by an unrelated upgrade). Data migrations
+    pass their historical models; without them the current models are used.
+    """
+    if node_model is None:
+        from driverhome.accounts.models import Organisation as org_model
+
+        from .models import LifecycleNode as node_model
+        from .models import ServiceItem as item_model
 
     rows = read_rows()
-    nodes = {n.code: n for n in LifecycleNode.objects.all()}
-    existing = set(ServiceItem.objects.values_list("code", flat=True))
-    orgs = {o.code: o for o in Organisation.objects.filter(code__in=set(PROVIDER_ORGS.values()))}
+    if codes is not None:
+        wanted = set(codes)
+        rows = [row for row in rows if row["item_code"] in wanted]
+    order_of = {row["item_code"]: order for order, row in enumerate(read_rows())}
+    nodes = {n.code: n for n in node_model.objects.all()}
+    existing = set(item_model.objects.values_list("code", flat=True))
+    orgs = {o.code: o for o in org_model.objects.filter(code__in=set(PROVIDER_ORGS.values()))}
     new_nodes = 0
     for row in rows:
         code = row["node_code"]
         if code not in nodes:
-            nodes[code] = LifecycleNode.objects.create(
+            nodes[code] = node_model.objects.create(
                 code=code, name=row["node_zh"], name_en=row["node_en"], order=int(code[1:])
             )
             new_nodes += 1
     new_items = []
-    for order, row in enumerate(rows):
+    for row in rows:
         code = row["item_code"]
         if code in existing:
             continue
         new_items.append(
-            ServiceItem(
+            item_model(
                 code=code,
                 node=nodes[row["node_code"]],
                 name=row["item_zh"],
@@ -209,8 +224,8 @@ def load_default_catalogue() -> tuple[int, int]:
                 eligibility_hint=row["eligibility_hint"],
                 clause="《货车司机服务规范》 " + code,
                 base_urgency=BASE_URGENCY.get(code, 10),
-                order=order,
+                order=order_of[code],
             )
         )
-    ServiceItem.objects.bulk_create(new_items)
+    item_model.objects.bulk_create(new_items)
     return new_nodes, len(new_items)

@@ -26,7 +26,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from .catalogue import load_default_catalogue
+from .catalogue import PROVIDER_ORGS, load_default_catalogue
 
 FULL = {
     "children": 825,
@@ -69,11 +69,27 @@ def _age(born, on):
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+def _link_providers(Organisation) -> None:
+    """Hang the items the migration loaded (before any organisation existed) on the demo's bodies.
+
+    Only items without a provider: an item an administrator pointed elsewhere stays.
+    """
+    from .models import ServiceItem
+
+    orgs = {o.code: o for o in Organisation.objects.filter(code__in=set(PROVIDER_ORGS.values()))}
+    for label, org_code in PROVIDER_ORGS.items():
+        if org_code in orgs:
+            ServiceItem.objects.filter(provider__isnull=True, provider_label=label).update(
+                provider=orgs[org_code]
+            )
+
+
 def load(ctx) -> None:
     from driverhome.accounts.models import Organisation, User
 
     nodes, items = load_default_catalogue()
     ctx.say(f"services: catalogue {nodes} new nodes, {items} new items")
+    _link_providers(Organisation)
     xiapu = Organisation.objects.filter(code="xiapu").first()
     community = Organisation.objects.filter(code="xiapu-community").first() or xiapu
     if xiapu is None:

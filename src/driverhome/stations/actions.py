@@ -22,6 +22,7 @@ from .models import (
     HoursException,
     OfficialGrade,
     Review,
+    RubricCriterion,
     Station,
     StationFacility,
     StationPhoto,
@@ -53,7 +54,18 @@ STATION_FIELDS = [
     "is_active",
 ]
 #: codes that name pages or endpoints beside a site's own
-RESERVED_CODES = {"map", "nearby", "open-data", "new", "feeds", "reviews", "assessments"}
+RESERVED_CODES = {
+    "map",
+    "nearby",
+    "open-data",
+    "new",
+    "feeds",
+    "reviews",
+    "assessments",
+    "catalogue",
+    "facilities",
+    "rubric",
+}
 
 
 def _validate(station: Station) -> None:
@@ -67,11 +79,32 @@ def _validate(station: Station) -> None:
         ) from None
 
 
+def may_create_station(actor, operator) -> bool:
+    """Supervisors and administrators open sites run by an organisation in their scope."""
+    from driverhome.accounts.models import Organisation, Role
+
+    if actor is None:  # the demo and the command line
+        return True
+    return (
+        actor.has_role(Role.SUPERVISOR, Role.ADMIN)
+        and operator is not None
+        and Organisation.objects.for_user(actor).filter(pk=operator.pk).exists()
+    )
+
+
 @transaction.atomic
 def create_station(*, actor, **fields) -> Station:
+    if not may_create_station(actor, fields.get("operator")):
+        raise DomainError(
+            _("Only supervisors and administrators open a site, for an organisation of theirs."),
+            code="forbidden",
+        )
+    if fields.get("code") and Station.objects.filter(code=fields["code"]).exists():
+        raise Conflict(_("Another site has this code."), code="duplicate")
     station = Station(**fields)
     _validate(station)
-    station.save()
+    with conflict_on_duplicate(_("Another site has this code."), code="duplicate"):
+        station.save()
     audit.record(
         actor,
         "station.create",
@@ -703,3 +736,73 @@ def remove_photo(photo: StationPhoto, *, actor) -> None:
 
 def local_day_start(station: Station, day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=station.tz)
+
+
+# --- catalogues: facilities and the grading rubric -------------------------------------------
+
+FACILITY_FIELDS = ["code", "name", "name_en", "kind", "usually_free", "order", "is_active"]
+#: what officials change on a rubric line; its code, source and rule belong to the grading code
+CRITERION_FIELDS = ["name", "name_en", "points", "is_active"]
+
+
+def _catalogue_editor(actor) -> None:
+    from driverhome.accounts.models import Role
+
+    if actor is None or not actor.has_role(Role.ADMIN):
+        raise DomainError(
+            _("Only administrators edit the facility catalogue and the rubric."), code="forbidden"
+        )
+
+
+def _clean(obj) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise DomainError(
+            _("The entry is not valid."), code="invalid", errors=exc.message_dict
+        ) from None
+
+
+@transaction.atomic
+def save_facility(*, actor, facility: Facility | None = None, **fields) -> Facility:
+    """Add a facility to the catalogue or change one (a code, once given, stays)."""
+    _catalogue_editor(actor)
+    if facility is not None:
+        facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        fields.pop("code", None)
+    else:
+        facility = Facility()
+    before = audit.snapshot(facility, FACILITY_FIELDS) if facility.pk else {}
+    for key, value in fields.items():
+        if key not in FACILITY_FIELDS:
+            raise DomainError(_("Unknown field: %(field)s") % {"field": key}, code="invalid")
+        setattr(facility, key, value)
+    if not facility.pk and Facility.objects.filter(code=facility.code).exists():
+        raise Conflict(_("Another facility has this code."), code="duplicate")
+    _clean(facility)
+    with conflict_on_duplicate(_("Another facility has this code."), code="duplicate"):
+        facility.save()
+    changes = audit.diff(before, audit.snapshot(facility, FACILITY_FIELDS))
+    if changes:
+        audit.record(
+            actor, "facility.update" if before else "facility.create", facility, changes=changes
+        )
+    return facility
+
+
+@transaction.atomic
+def update_criterion(criterion: RubricCriterion, *, actor, **fields) -> RubricCriterion:
+    """Rename a rubric line, change its points or take it out of the grading."""
+    _catalogue_editor(actor)
+    criterion = RubricCriterion.objects.select_for_update().get(pk=criterion.pk)
+    before = audit.snapshot(criterion, CRITERION_FIELDS)
+    for key, value in fields.items():
+        if key not in CRITERION_FIELDS:
+            raise DomainError(_("Unknown field: %(field)s") % {"field": key}, code="invalid")
+        setattr(criterion, key, value)
+    _clean(criterion)
+    criterion.save()
+    changes = audit.diff(before, audit.snapshot(criterion, CRITERION_FIELDS))
+    if changes:
+        audit.record(actor, "rubriccriterion.update", criterion, changes=changes)
+    return criterion

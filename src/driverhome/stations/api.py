@@ -35,8 +35,10 @@ from .models import (
     Assessment,
     AvailabilityUpdate,
     CheckIn,
+    Facility,
     OfficialGrade,
     Review,
+    RubricCriterion,
     Station,
     StationFacility,
 )
@@ -501,6 +503,156 @@ def tpims_dynamic(request):
 def hsds(request):
     _public(request, "stations-feed", 60)
     return JsonResponse(feeds.hsds_export(), json_dumps_params={"ensure_ascii": False})
+
+
+# --- catalogues: facilities and the grading rubric ------------------------------------------
+
+
+class CatalogueFacilityOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    usually_free: bool
+    order: int
+    is_active: bool
+
+
+class CriterionOut(Schema):
+    code: str
+    group: str
+    name: str
+    name_en: str
+    points: int
+    source: str
+    rule: str
+    is_active: bool
+
+
+class CatalogueOut(Schema):
+    facilities: list[CatalogueFacilityOut]
+    rubric: list[CriterionOut]
+
+
+class FacilityIn(WriteSchema):
+    rules_model = Facility
+
+    code: str | None = None
+    name: str | None = None
+    name_en: str | None = None
+    kind: str | None = None
+    usually_free: bool | None = None
+    order: int | None = None
+    is_active: bool | None = None
+
+
+class CriterionIn(WriteSchema):
+    rules_model = RubricCriterion
+
+    name: str | None = None
+    name_en: str | None = None
+    points: int | None = None
+    is_active: bool | None = None
+
+
+def _facility_out(f: Facility) -> dict:
+    return {name: getattr(f, name) for name in CatalogueFacilityOut.model_fields}
+
+
+def _criterion_out(c: RubricCriterion) -> dict:
+    return {name: getattr(c, name) for name in CriterionOut.model_fields}
+
+
+@router.get(
+    "/catalogue", response=CatalogueOut, summary="The facility catalogue and the grading rubric"
+)
+def get_catalogue(request):
+    require_roles(request, Role.BROKER, *SITE_ROLES)
+    return {
+        "facilities": [_facility_out(f) for f in Facility.objects.order_by("order", "code")],
+        "rubric": [_criterion_out(c) for c in RubricCriterion.objects.order_by("code")],
+    }
+
+
+@router.post(
+    "/catalogue/facilities",
+    response={201: CatalogueFacilityOut},
+    summary="Add a facility to the catalogue (administrators)",
+)
+def create_facility(request, payload: FacilityIn):
+    require_roles(request, Role.ADMIN)
+    fields = {k: v for k, v in payload.dict().items() if v is not None}
+    return Status(201, _facility_out(actions.save_facility(actor=request.user, **fields)))
+
+
+@router.patch(
+    "/catalogue/facilities/{code}",
+    response=CatalogueFacilityOut,
+    summary="Change a facility of the catalogue (administrators; the code stays)",
+)
+def update_facility(request, code: str, payload: FacilityIn):
+    require_roles(request, Role.ADMIN)
+    facility = get_object_or_404(Facility, code=code)
+    fields = {k: v for k, v in payload.dict().items() if v is not None and k != "code"}
+    return _facility_out(actions.save_facility(actor=request.user, facility=facility, **fields))
+
+
+@router.patch(
+    "/catalogue/rubric/{code}",
+    response=CriterionOut,
+    summary="Change a rubric line: names, points, in use (administrators)",
+)
+def update_criterion(request, code: str, payload: CriterionIn):
+    require_roles(request, Role.ADMIN)
+    criterion = get_object_or_404(RubricCriterion, code=code)
+    fields = {k: v for k, v in payload.dict().items() if v is not None}
+    return _criterion_out(actions.update_criterion(criterion, actor=request.user, **fields))
+
+
+class StationIn(WriteSchema):
+    rules_model = Station
+    rules_map = {"operator": Rule(max_length=64)}
+
+    code: str
+    name: str
+    kind: str
+    operator: str
+    address: str
+    lat: float
+    lon: float
+    city: str = ""
+    province: str = ""
+    postal_code: str = ""
+    phone: str = ""
+    supervision_phone: str = ""
+    description: str = ""
+    truck_bays: int = 0
+    car_bays: int = 0
+    beds: int = 0
+    rooms: int = 0
+    low_threshold: int = 5
+
+
+@router.post(
+    "",
+    response={201: StationDetailOut},
+    summary="Open a site (supervisors and administrators; operator: an organisation's code)",
+)
+def create_station(request, payload: StationIn):
+    from driverhome.accounts.models import Organisation
+
+    require_roles(request, Role.SUPERVISOR, Role.ADMIN)
+    fields = payload.dict()
+    operator = Organisation.objects.for_user(request.user).filter(code=fields["operator"]).first()
+    if operator is None:
+        raise DomainError(
+            _("No organisation with the code %(code)s in your scope.")
+            % {"code": fields["operator"]},
+            field="operator",
+        )
+    fields["operator"] = operator
+    station = actions.create_station(actor=request.user, **fields)
+    return Status(201, detail(station))
 
 
 @router.get("/{code}", response=StationDetailOut, auth=None, summary="One Driver's Home (public)")

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from driverhome.accounts.models import Organisation
 from driverhome.core.dates import form_validator
 
 from .models import GRADE_CHOICES, Facility, RubricCriterion, Station
@@ -50,6 +51,23 @@ class StationForm(forms.ModelForm):
             "lon": _("WGS-84 (e.g. 121.87)."),
             "low_threshold": _("Below this many free truck bays the open-data feed says LOW."),
         }
+
+
+class NewStationForm(StationForm):
+    """A new site: its public code and the organisation that runs it, then the details."""
+
+    class Meta(StationForm.Meta):
+        fields = ["code", "operator", *StationForm.Meta.fields]
+        help_texts = {
+            **StationForm.Meta.help_texts,
+            "code": _("Letters, digits and hyphens; it appears in the site's public address."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = (
+            Organisation.objects.for_user(user).filter(is_active=True).order_by("path")
+        )
 
 
 class FacilitiesForm(forms.Form):
@@ -293,3 +311,20 @@ class NearbyForm(forms.Form):
         self.fields["facility"].choices = [("", _("any facility"))] + [
             (f.code, f.label(language)) for f in Facility.objects.filter(is_active=True)
         ]
+
+
+class FacilityForm(forms.ModelForm):
+    class Meta:
+        model = Facility
+        fields = ["code", "name", "name_en", "kind", "usually_free", "order", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+
+
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        model = RubricCriterion
+        fields = ["name", "name_en", "points", "is_active"]

@@ -8,6 +8,11 @@ app_name = "stations"
 
 urlpatterns = [
     path("", views.station_list, name="station-list"),
+    path("new/", views.station_new, name="station-new"),
+    path("catalogue/", views.catalogue, name="catalogue"),
+    path("catalogue/facilities/new/", views.facility_edit, name="facility-new"),
+    path("catalogue/facilities/<slug:code>/", views.facility_edit, name="facility-edit"),
+    path("catalogue/rubric/<str:code>/", views.criterion_edit, name="criterion-edit"),
     path("reviews/<uuid:review_id>/reply/", views.review_reply, name="review-reply"),
     path("reviews/<uuid:review_id>/hide/", views.review_hide, name="review-hide"),
     path("assessments/<uuid:assessment_id>/", views.assessment_detail, name="assessment-detail"),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -25,11 +25,14 @@ from . import actions, present
 from .forms import (
     AssessmentForm,
     AvailabilityForm,
+    CriterionForm,
     FacilitiesForm,
+    FacilityForm,
     GradeForm,
     HideForm,
     HoursExceptionForm,
     HoursForm,
+    NewStationForm,
     PhotoForm,
     ReplyForm,
     SensorTokenForm,
@@ -40,6 +43,8 @@ from .models import (
     Assessment,
     AvailabilityUpdate,
     CheckIn,
+    Facility,
+    GradeThreshold,
     HoursException,
     Review,
     RubricCriterion,
@@ -126,6 +131,75 @@ def station_detail(request, code: str):
             "photo_form": PhotoForm(),
         },
     )
+
+
+@role_required(*VIEW_ROLES)
+def catalogue(request):
+    """The facility catalogue and the grading rubric; administrators edit them."""
+    return render(
+        request,
+        "stations/console/catalogue.html",
+        {
+            "facilities": Facility.objects.order_by("order", "code"),
+            "criteria": RubricCriterion.objects.order_by("code"),
+            "thresholds": GradeThreshold.objects.order_by("min_score"),
+            "may_edit": request.user.has_role(Role.ADMIN),
+            "language": get_language(),
+        },
+    )
+
+
+@role_required(Role.ADMIN)
+def facility_edit(request, code: str | None = None):
+    facility = get_object_or_404(Facility, code=code) if code else None
+    form = FacilityForm(request.POST or None, instance=facility)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            actions.save_facility(actor=request.user, facility=facility, **fields)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The catalogue was saved."))
+            return redirect("stations:catalogue")
+    return render(
+        request, "stations/console/catalogue_edit.html", {"form": form, "entry": facility}
+    )
+
+
+@role_required(Role.ADMIN)
+def criterion_edit(request, code: str):
+    criterion = get_object_or_404(RubricCriterion, code=code)
+    form = CriterionForm(
+        request.POST or None, instance=RubricCriterion.objects.get(pk=criterion.pk)
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            actions.update_criterion(criterion, actor=request.user, **fields)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The catalogue was saved."))
+            return redirect("stations:catalogue")
+    return render(
+        request, "stations/console/catalogue_edit.html", {"form": form, "entry": criterion}
+    )
+
+
+@role_required(*SUPERVISION_ROLES)
+def station_new(request):
+    form = NewStationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            station = actions.create_station(actor=request.user, **fields)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The site was opened."))
+            return redirect("stations:station-detail", code=station.code)
+    return render(request, "stations/console/station_new.html", {"form": form})
 
 
 @role_required(*EDIT_ROLES)

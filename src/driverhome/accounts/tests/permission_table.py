@@ -1,6 +1,21 @@
 from tests.permissions import EVERYONE, EVERYONE_LOGGED_IN, STAFF, Check
 
 SUP_ADMIN = frozenset({"supervisor", "admin"})
+ADMIN = frozenset({"admin"})
+
+
+def _invitation(personas, orgs):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from driverhome.accounts.models import User
+
+    user = User.objects.create(username="invited", role="broker", organisation=orgs["xiapu"])
+    return {
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
 
 
 def _own_token(personas, orgs):
@@ -86,6 +101,11 @@ CHECKS = [
     Check("accounts:sso-callback", EVERYONE),
     Check("accounts:home", EVERYONE),
     Check("accounts:org-list", SUP_ADMIN),
+    Check("accounts:org-import", ADMIN),
+    Check("accounts:org-import-template", ADMIN),
+    # Anyone holding a new account's link may set its password (the token is the proof).
+    Check("accounts:password-set", EVERYONE, setup=_invitation),
+    Check("POST /api/v1/organisations/import", ADMIN),
     Check("accounts:audit-list", SUP_ADMIN),
     Check("accounts:access-list", SUP_ADMIN),
     Check("accounts:token-list", STAFF),

@@ -38,11 +38,26 @@ def test_sms_on_the_log_backend_is_reported_in_production_only():
     assert "driverhome.W012" not in ids(PRODUCTION=False, SMS_BACKEND=log)
 
 
-def test_an_empty_catalogue_is_reported():
-    from driverhome.appeals.models import Category
+def test_a_migrated_database_has_every_catalogue_without_the_demo():
+    from driverhome.appeals.models import Category, TimeLimit
+    from driverhome.services.models import LifecycleNode, ServiceItem
+    from driverhome.stations.models import Facility, GradeThreshold, RubricCriterion
 
-    assert "driverhome.W011" in ids()  # no lifecycle nodes without the demo
-    assert Category.objects.exists()
+    assert "driverhome.W011" not in ids()
+    assert LifecycleNode.objects.count() == 14
+    assert ServiceItem.objects.count() == 80
+    assert Category.objects.exists() and TimeLimit.objects.exists()
+    assert Facility.objects.exists() and RubricCriterion.objects.exists()
+    assert GradeThreshold.objects.count() == 5
+
+
+def test_an_empty_catalogue_is_reported():
+    from driverhome.services.models import ServiceItem
+
+    ServiceItem.objects.all().delete()
+    found = ids()
+    assert "driverhome.W011" in found
+    assert "service items" in found["driverhome.W011"].msg
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")

@@ -13,6 +13,7 @@ from tests.permissions import EVERYONE, Check
 
 SITE = frozenset({"site_staff", "supervisor", "admin"})
 SUPERVISION = frozenset({"supervisor", "admin"})
+ADMIN = frozenset({"admin"})
 DRIVERS = frozenset({"driver", "other_driver"})
 LIST_VIEWERS = frozenset({"broker", "site_staff", "supervisor", "admin", "outsider"})
 
@@ -23,6 +24,18 @@ def _site(personas, orgs):
     station = make_station(orgs["xiapu"], "matrix-site")
     with_facilities(station, "parking", "shower")
     return station
+
+
+def _new_site_body(personas, orgs, kwargs):
+    return {
+        "code": "matrix-new",
+        "name": "新站",
+        "kind": "logistics_park",
+        "operator": orgs["xiapu"].code,
+        "address": "北仑区",
+        "lat": 29.9,
+        "lon": 121.8,
+    }
 
 
 def _code(personas, orgs):
@@ -120,6 +133,30 @@ CHECKS = [
     Check("stations_driver:review-new", DRIVERS, setup=_code),
     # --- console ---
     Check("stations:station-list", LIST_VIEWERS),
+    Check("stations:station-new", SUPERVISION),
+    Check("stations:catalogue", LIST_VIEWERS),
+    Check("GET /api/v1/stations/catalogue", LIST_VIEWERS),
+    Check(
+        "POST /api/v1/stations/catalogue/facilities",
+        ADMIN,
+        data={"code": "ev-charger", "name": "充电桩", "name_en": "EV charging", "kind": "extra"},
+    ),
+    Check(
+        "PATCH /api/v1/stations/catalogue/facilities/{code}",
+        ADMIN,
+        setup=lambda p, o: {"code": "shower"},
+        data={"name": "淋浴间"},
+    ),
+    Check(
+        "PATCH /api/v1/stations/catalogue/rubric/{code}",
+        ADMIN,
+        setup=lambda p, o: {"code": "F01"},
+        data={"points": 170},
+    ),
+    Check("stations:facility-new", ADMIN),
+    Check("stations:facility-edit", ADMIN, setup=lambda p, o: {"code": "shower"}),
+    Check("stations:criterion-edit", ADMIN, setup=lambda p, o: {"code": "F01"}),
+    Check("POST /api/v1/stations", SUPERVISION, data=_new_site_body),
     Check("stations:station-detail", SITE, setup=_code),
     Check("stations:station-edit", SITE, setup=_code),
     Check("stations:station-facilities", SITE, setup=_code),
