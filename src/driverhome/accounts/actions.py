@@ -357,6 +357,7 @@ def staff_for_identity(claims: dict) -> User:
         )
         audit.record(user, "user.login_sso", user, organisation=user.organisation_id)
 
+
 @transaction.atomic
 def set_first_password(user: User, *, password: str) -> User:
     """A new account sets its password with the link its import gave it (audited as itself)."""
