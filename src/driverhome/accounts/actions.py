@@ -356,6 +356,7 @@ def staff_for_identity(claims: dict) -> User:
             changes={"claim": settings.OIDC["username_claim"]},
         )
         audit.record(user, "user.login_sso", user, organisation=user.organisation_id)
+    return user
 
 
 @transaction.atomic
