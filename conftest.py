@@ -6,6 +6,7 @@ supervisor, administrator, and an outsider from another district.
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
@@ -23,6 +24,41 @@ def _fresh_table_caches():
     tablecache.clear_all()
     yield
     tablecache.clear_all()
+
+
+class _UnhandledExceptions(logging.Handler):
+    """Collects what Django's request handler logs for an unhandled exception (a 500)."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        if record.exc_info:
+            self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _no_unhandled_exception(request):
+    """A test fails when a request it made ended in an unhandled exception, even when the
+    response was not checked (schemathesis' WSGI calls, a client that does not re-raise):
+    the server log of a test run holds none. A test that provokes a crash on purpose (the
+    500 page) says so with ``@pytest.mark.server_error``."""
+    handler = _UnhandledExceptions()
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    if handler.records and request.node.get_closest_marker("server_error") is None:
+        first = handler.records[0]
+        formatted = logging.Formatter().formatException(first.exc_info)
+        pytest.fail(
+            f"{len(handler.records)} unhandled exception(s) logged by django.request; "
+            f"the first: {first.getMessage()}\n{formatted}",
+            pytrace=False,
+        )
 
 
 def make_org(code, kind, parent=None, **extra) -> Organisation:

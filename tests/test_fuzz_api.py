@@ -2,10 +2,17 @@
 the two parsers of outside input, the roster importer and Open311, with hypothesis.
 
 schemathesis reads ``/api/v1/openapi.json`` from the Django WSGI app in-process and
-generates requests for every operation (valid and invalid bodies, odd strings,
-huge numbers), sent as an administrator, a driver and anonymously. The number of
-examples per operation is bounded (``FUZZ_EXAMPLES``, default 10) so the run takes
-a few minutes at most; raise it locally for a deeper search.
+generates requests for every operation (valid and invalid bodies, odd strings, huge
+numbers), each sent as an administrator, a supervisor (staff), a driver and anonymously.
+Then its state machine follows the schema's OpenAPI links (create a driver file, then read,
+change and extend it; file a request, then act on it; ...) as a supervisor and as a driver.
+The run never revokes the token it runs with: a ``DELETE /tokens/{prefix}`` aimed at one of
+the run's own tokens is sent to a prefix that exists nowhere instead, and every test ends by
+checking that the run's tokens still authenticate.
+
+The number of examples is bounded (``FUZZ_EXAMPLES``, default 10 per operation and
+scenarios per identity) so the module takes a few minutes at most; raise it locally for a
+deeper search (docs/security.md, "Fuzzing").
 """
 
 from __future__ import annotations
@@ -33,6 +40,11 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
 ]
+# Per operation: every case is sent as each of these (None: anonymous).
+IDENTITIES = ("admin", "supervisor", "driver", None)
+# Through the links: a staff member and a driver.
+STATEFUL_IDENTITIES = ("supervisor", "driver")
+NOWHERE = "00000000"  # a token prefix no token has (prefixes are 8 hex digits)
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 # The coverage phase enumerates every boundary of every parameter: hundreds of cases per
@@ -65,25 +77,130 @@ def keep_test_connection():
 
 @pytest.fixture
 def fuzz_data(personas, orgs, keep_test_connection):
-    """A few objects so that list and detail operations have something to find."""
+    """A few objects so that list and detail operations, and the links from them, find
+    something: an audit row, a site with an event, the driver persona's own file."""
     from driverhome.accounts import audit
+    from driverhome.events.tests.helpers import make_driver, make_event, make_station
 
     audit.record(personas["admin"], "fuzz.seed", organisation=orgs["xiapu"], object_type="x")
+    station = make_station(orgs["xiapu"])
+    make_event(station)
+    make_driver(orgs["xiapu"], user=personas["driver"])
     return personas
+
+
+class RunTokens:
+    """The bearer tokens a fuzzing run sends, one per identity, issued once per test."""
+
+    def __init__(self, personas):
+        from driverhome.accounts.models import ApiToken
+
+        self.keys = {}
+        self.prefixes = set()
+        for name in {*IDENTITIES, *STATEFUL_IDENTITIES} - {None}:
+            token, key = ApiToken.issue(personas[name], "fuzz")
+            self.keys[name] = key
+            self.prefixes.add(token.prefix)
+
+    def headers(self, name):
+        return {} if name is None else {"Authorization": f"Bearer {self.keys[name]}"}
+
+    def spare_own(self, case):
+        """A revocation aimed at one of the run's own tokens goes to a prefix no token has:
+        the run must keep authenticating, or the rest of it proves nothing (all 401s)."""
+        if case.method.upper() == "DELETE" and case.path == "/api/v1/tokens/{prefix}":
+            if (case.path_parameters or {}).get("prefix") in self.prefixes:
+                case.path_parameters = {**case.path_parameters, "prefix": NOWHERE}
+
+    def assert_all_authenticate(self):
+        # Through the same WSGI app as the run (Django's test client would hook the
+        # connection-closing signals back on: see keep_test_connection).
+        me = schema["/api/v1/me"]["GET"]
+        for name in self.keys:
+            response = me.Case().call(headers=self.headers(name))
+            assert response.status_code == 200, f"the run revoked its own {name} token"
+
+
+@pytest.fixture
+def run_tokens(fuzz_data):
+    tokens = RunTokens(fuzz_data)
+    yield tokens
+    tokens.assert_all_authenticate()
 
 
 @pytest.mark.django_db
 @schema.parametrize()
 @FUZZ_SETTINGS
-def test_api(case, fuzz_data, api_token):
-    """Each generated request, sent as an administrator, a driver and anonymously."""
-    identities = {
-        "admin": {"Authorization": f"Bearer {api_token('admin')}"},
-        "driver": {"Authorization": f"Bearer {api_token('driver')}"},
-        "anonymous": {},
-    }
-    for headers in identities.values():
-        case.call_and_validate(headers=headers, checks=CHECKS)
+def test_api(case, run_tokens):
+    """Each generated request, sent as an administrator, a supervisor, a driver and anonymously."""
+    run_tokens.spare_own(case)
+    for name in IDENTITIES:
+        case.call_and_validate(headers=run_tokens.headers(name), checks=CHECKS)
+
+
+def machine_for(tokens, name):
+    """The schema's state machine following the links with ``name``'s token."""
+    headers = tokens.headers(name)
+
+    class Links(schema.as_state_machine()):
+        def before_call(self, case):
+            tokens.spare_own(case)
+
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            __tracebackhide__ = True
+            case.validate_response(
+                response,
+                checks=CHECKS,
+                headers=headers,
+                transport_kwargs=kwargs or None,
+                recorder=getattr(self, "recorder", None),
+            )
+
+    return Links
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("identity", STATEFUL_IDENTITIES)
+def test_api_links(identity, run_tokens):
+    """Sequences through the OpenAPI links, as a staff member and as a driver: an object
+    made by one call is read, changed and acted on by the next ones; never a 5xx."""
+    machine_for(run_tokens, identity).run(
+        settings=settings(FUZZ_SETTINGS, max_examples=EXAMPLES * 2, stateful_step_count=8)
+    )
+    run_tokens.assert_all_authenticate()
+
+
+@pytest.mark.django_db
+def test_run_never_revokes_its_own_token(run_tokens, fuzz_data):
+    """The links lead from ``GET /tokens`` to ``DELETE /tokens/{prefix}``: followed with the
+    run's own token, the revocation is diverted and the token keeps working (without the
+    diversion this test fails with a 401)."""
+    for name in STATEFUL_IDENTITIES:
+        links = machine_for(run_tokens, name)()
+        listed = links.call(
+            schema["/api/v1/tokens"]["GET"].Case(), headers=run_tokens.headers(name)
+        ).json()
+        own = [t["prefix"] for t in listed if t["prefix"] in run_tokens.prefixes]
+        assert own, "the run's token is not in its own list"
+        case = schema["/api/v1/tokens/{prefix}"]["DELETE"].Case(path_parameters={"prefix": own[0]})
+        links.before_call(case)
+        response = links.call(case, **links.get_call_kwargs(case))
+        assert response.status_code == 404
+    run_tokens.assert_all_authenticate()
+    # A token the run made itself is really revoked through the same operation.
+    staff = run_tokens.headers("supervisor")
+    made = (
+        schema["/api/v1/tokens"]["POST"].Case(body={"name": "made by the run"}).call(headers=staff)
+    )
+    assert made.status_code == 201, made.text
+    prefix = made.json()["prefix"]
+    case = schema["/api/v1/tokens/{prefix}"]["DELETE"].Case(path_parameters={"prefix": prefix})
+    run_tokens.spare_own(case)
+    assert case.call(headers=staff).status_code == 204
+    run_tokens.assert_all_authenticate()
 
 
 def test_schema_is_served_and_valid(client):

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.conftest import DB_NAME, copy_data_dir, driverhome, process_env
+from tests.server_log import unhandled_exceptions
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
@@ -231,6 +232,13 @@ def platform(request, tmp_path_factory, django_db_blocker):
         log.close()
         if postgresql is not None:
             _reset_database(postgresql[2], postgresql[1], create=False)
+    crashes = unhandled_exceptions(data_dir / "server.log")
+    if crashes:
+        pytest.fail(
+            f"the platform server logged {len(crashes)} unhandled exception(s); the first:\n"
+            f"{crashes[0]['message']}\n{crashes[0]['exc']}",
+            pytrace=False,
+        )
 
 
 # --- the browser ------------------------------------------------------------------------------------------

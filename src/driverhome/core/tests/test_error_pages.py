@@ -76,6 +76,7 @@ def test_a_request_for_another_host_is_a_400_page():
 
 
 @override_settings(ROOT_URLCONF=ERROR_URLS)
+@pytest.mark.server_error
 @pytest.mark.parametrize(
     ("language", "title"),
     [("zh-hans", "我们这边出了问题"), ("en", "Something went wrong on our side")],
