@@ -45,6 +45,7 @@ ROUTERS = [
     ("/calendar", "driverhome.holidays.api", "calendar"),
     ("/stations", "driverhome.stations.api", "stations"),
     ("/", "driverhome.drivers.api", "drivers"),
+    ("/", "driverhome.drivers.api_keep", "drivers"),
     ("/", "driverhome.services.api", "services"),
     ("/appeals", "driverhome.appeals.api", "appeals"),
     ("/events", "driverhome.events.api", "events"),
