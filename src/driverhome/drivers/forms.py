@@ -143,6 +143,7 @@ class VehicleForm(RulesFormMixin, forms.Form):
     plate = forms.CharField(
         label=_("Plate"),
         max_length=12,
+        help_text=_("As on the number plate, e.g. 浙B12345; new-energy plates have 8 characters."),
         widget=forms.TextInput(
             attrs={
                 "placeholder": "浙B12345",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,11 @@ from . import actions
 from .access import driver_for_user
 from .forms import SelfFamilyForm, VehicleForm
 from .models import CorrectionRequest
+
+
+def _to_file(section: str):
+    """Back to his file, at the section he changed."""
+    return redirect(reverse("drivers_driver:my-file") + f"#{section}")
 
 
 def _form_error(form, exc: DomainError) -> None:
@@ -62,7 +68,7 @@ def vehicle_new(request):
             _form_error(form, exc)
         else:
             messages.success(request, _("%(plate)s was added.") % {"plate": vehicle.plate})
-            return redirect("drivers_driver:my-file")
+            return _to_file("vehicles")
     return render(request, "drivers/driver/vehicle_form.html", {"form": form, "vehicle": None})
 
 
@@ -82,7 +88,7 @@ def vehicle_edit(request, public_id):
             _form_error(form, exc)
         else:
             messages.success(request, _("%(plate)s was saved.") % {"plate": vehicle.plate})
-            return redirect("drivers_driver:my-file")
+            return _to_file("vehicles")
     return render(request, "drivers/driver/vehicle_form.html", {"form": form, "vehicle": vehicle})
 
 
@@ -96,7 +102,7 @@ def vehicle_remove(request, public_id):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("%(plate)s was removed.") % {"plate": vehicle.plate})
-    return redirect("drivers_driver:my-file")
+    return _to_file("vehicles")
 
 
 def _family_saved(request, member, id_number: str) -> None:
@@ -125,7 +131,7 @@ def family_new(request):
             _form_error(form, exc)
         else:
             _family_saved(request, member, id_number)
-            return redirect("drivers_driver:my-file")
+            return _to_file("family")
     return render(request, "drivers/driver/family_form.html", {"form": form, "member": None})
 
 
@@ -146,7 +152,7 @@ def family_edit(request, public_id):
             _form_error(form, exc)
         else:
             _family_saved(request, member, id_number)
-            return redirect("drivers_driver:my-file")
+            return _to_file("family")
     return render(
         request,
         "drivers/driver/family_form.html",
