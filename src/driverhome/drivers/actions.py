@@ -279,6 +279,12 @@ def _check_family(fields: dict) -> None:
             raise DomainError(_(_FAMILY_CHOICES[key][1]), code=f"invalid_{key}", field=key)
         if key == "sex" and value not in ("", *Sex.values):
             raise DomainError(_("Unknown sex."), code="invalid_sex", field="sex")
+        if key == "monthly_income" and value is not None and not 0 <= value <= 10_000_000:
+            raise DomainError(
+                _("Enter a monthly income between 0 and 10,000,000 yuan."),
+                code="invalid_income",
+                field="monthly_income",
+            )
         if key == "name" and not (value or "").strip():
             raise DomainError(_("A name is required."), code="name_required", field="name")
     if "name" in fields:
