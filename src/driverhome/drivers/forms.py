@@ -350,3 +350,4 @@ class SelfFamilyForm(RulesFormMixin, forms.ModelForm):
         ]
         widgets = {"birth_date": DATE}
         help_texts = {"school": _("For a child at school."), "grade": ""}
+        labels = {"lives_with_driver": _("Lives with me")}
