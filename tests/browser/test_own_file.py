@@ -109,3 +109,26 @@ def test_driver_adds_a_vehicle_from_his_phone_and_staff_find_him_by_its_plate(
     option.wait_for()
     staff.screenshot(path=SHOTS.format(f"picker-{lang}"), full_page=True)
     check_page(staff, lang)
+
+    # On his file page the member of staff corrects the child's school, then removes her.
+    staff.goto(f"/console/drivers/?q={part}")
+    with staff.expect_navigation():
+        staff.click(f"main a:has-text('{name}')")
+    with staff.expect_navigation():
+        staff.locator("tr", has_text=child).locator("a").click()
+    assert staff.input_value("input[name=birth_date]") == "2017-09-01"  # kept, not blanked
+    staff.fill("input[name=school]", "霞浦学校")
+    staff.screenshot(path=SHOTS.format(f"staff-family-{lang}"), full_page=True)
+    check_page(staff, lang)
+    with staff.expect_navigation():
+        staff.click("main form.card button[type=submit] >> nth=0")
+    assert platform.query("SELECT school FROM drivers_familymember WHERE name = %s", (child,)) == [
+        ("霞浦学校",)
+    ]
+    with staff.expect_navigation():
+        staff.locator("tr", has_text=child).locator("a").click()
+    staff.on("dialog", lambda dialog: dialog.accept())
+    with staff.expect_navigation():
+        staff.click("form[action$='/remove/'] button")
+    assert platform.query("SELECT id FROM drivers_familymember WHERE name = %s", (child,)) == []
+    assert staff.locator("tr", has_text=child).count() == 0  # gone from the family table

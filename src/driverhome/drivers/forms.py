@@ -26,7 +26,8 @@ from .models import (
     WaitingListEntry,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# type=date reads and writes ISO dates whatever the language (a localised value shows blank).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DriverFilterForm(forms.Form):
