@@ -358,14 +358,14 @@ def get_appeal(request, tracking_no: str):
     return appeal_out(appeal, request.user)
 
 
-class RevealIn(WriteSchema):
+class AppealRevealIn(WriteSchema):
     rules_map = {"reason": Rule(max_length=500, required=True)}
 
     reason: str
 
 
 @router.post("/{tracking_no}/phone", summary="The full phone number behind a request (logged)")
-def reveal_phone(request, tracking_no: str, payload: RevealIn):
+def reveal_phone(request, tracking_no: str, payload: AppealRevealIn):
     """The number of the driver's file, or of a reporter without one, for staff who deal
     with the request; the reason is written to the access log."""
     require_staff(request)

@@ -38,7 +38,7 @@ def _catalogue_editor(request) -> None:
 # --- Categories ------------------------------------------------------------------------------
 
 
-class CategoryOut(Schema):
+class CategorySettingsOut(Schema):
     code: str
     group: str | None
     name: str
@@ -114,7 +114,9 @@ def _int_range(name: str, value, low: int, high: int) -> None:
         )
 
 
-@router.get("/categories", response=list[CategoryOut], summary="Every category, active or not")
+@router.get(
+    "/categories", response=list[CategorySettingsOut], summary="Every category, active or not"
+)
 def list_categories(request):
     require_roles(request, *VIEW_ROLES)
     rows = Category.objects.select_related("parent").order_by("code")
@@ -123,7 +125,7 @@ def list_categories(request):
 
 @router.post(
     "/categories",
-    response={201: CategoryOut},
+    response={201: CategorySettingsOut},
     summary="Add a group (no group given) or a category under a group (audited)",
 )
 def create_category(request, payload: CategoryIn):
@@ -135,7 +137,7 @@ def create_category(request, payload: CategoryIn):
 
 @router.patch(
     "/categories/{code}",
-    response=CategoryOut,
+    response=CategorySettingsOut,
     summary="Rename, move, retype or (de)activate a category (audited; the code stays)",
 )
 def update_category(request, code: str, payload: CategoryPatch):

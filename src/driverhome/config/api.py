@@ -211,6 +211,7 @@ ROUTERS = [
     ("/stations", "driverhome.stations.api", "stations"),
     ("/", "driverhome.drivers.api", "drivers"),
     ("/", "driverhome.drivers.api_housing", "housing"),
+    ("/", "driverhome.drivers.api_keep", "drivers"),
     ("/", "driverhome.services.api", "services"),
     ("/appeals", "driverhome.appeals.api", "appeals"),
     ("/appeals/settings", "driverhome.appeals.api_settings", "appeals"),

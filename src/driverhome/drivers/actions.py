@@ -9,15 +9,17 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import CASCADE
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from driverhome.accounts import audit, codes, personal
 from driverhome.accounts.models import Organisation, Role, User, WeChatBinding
 from driverhome.core import idnumber, pii, plates
 from driverhome.core.errors import Conflict, DomainError, conflict_on_duplicate
 
-from . import housing
+from . import access, housing
 from .housing import occupancy  # noqa: F401 - pages and the API read it from here too
 from .models import (
     Allocation,
@@ -30,6 +32,7 @@ from .models import (
     FamilyMember,
     Note,
     ResidenceType,
+    Sex,
     Vehicle,
     WaitingListEntry,
 )
@@ -40,6 +43,8 @@ PROTECTED = frozenset({"id_number", "phone"})
 SELF_EDITABLE = ("hometown", "household_registration", "residence_type")
 #: fields whose correction staff must confirm
 CORRECTABLE = ("name", "id_number", "phone", "licence_class", "licence_expiry")
+#: a family member's fields the driver gives and staff confirm
+FAMILY_CORRECTABLE = ("id_number",)
 FILE_FIELDS = [
     "name",
     "id_number",
@@ -237,6 +242,10 @@ def reveal(driver_or_member, *, actor, field: str, reason: str = "") -> str:
 
 
 # --- family, vehicles -------------------------------------------------------------------------
+#
+# Kept by the driver himself and by staff of his file (access.require_keeper): an ID number
+# the driver gives for a family member goes to staff for confirmation (a correction), as his
+# own protected fields do; removing a family member is for staff.
 
 FAMILY_FIELDS = [
     "relation",
@@ -250,39 +259,105 @@ FAMILY_FIELDS = [
     "employer_name",
     "monthly_income",
 ]
+_FAMILY_AUDIT = [*FAMILY_FIELDS, "id_number"]
+_FAMILY_CHOICES = {
+    "relation": (FamilyMember.Relation, gettext_noop("Unknown relation.")),
+    "employment": (FamilyMember.Employment, gettext_noop("Unknown employment.")),
+}
+VEHICLE_FIELDS = ["plate", "truck_type", "ownership", "new_energy"]
+
+
+def _refuse_anonymised(driver: Driver) -> None:
+    if driver.is_anonymised:
+        raise Conflict(_("This file was anonymised and cannot be changed."), code="anonymised")
+
+
+def _check_family(fields: dict) -> None:
+    for key, value in fields.items():
+        if key not in FAMILY_FIELDS:
+            raise DomainError(_("This field cannot be changed here."), field=key)
+        if key in _FAMILY_CHOICES and value not in _FAMILY_CHOICES[key][0].values:
+            raise DomainError(_(_FAMILY_CHOICES[key][1]), code=f"invalid_{key}", field=key)
+        if key == "sex" and value not in ("", *Sex.values):
+            raise DomainError(_("Unknown sex."), code="invalid_sex", field="sex")
+        if key == "monthly_income" and value is not None and not 0 <= value <= 10_000_000:
+            raise DomainError(
+                _("Enter a monthly income between 0 and 10,000,000 yuan."),
+                code="invalid_income",
+                field="monthly_income",
+            )
+        if key == "name" and not (value or "").strip():
+            raise DomainError(_("A name is required."), code="name_required", field="name")
+    if "name" in fields:
+        fields["name"] = fields["name"].strip()
+
+
+def _set_member_id(member: FamilyMember, number: str) -> None:
+    """Staff set (or clear) a family member's ID number; his birth date and sex follow it."""
+    if number:
+        parsed = clean_id(number)
+        member.id_number = parsed.number
+        member.id_hash = pii.lookup_hash(parsed.number, kind="id")
+        member.birth_date = parsed.birth_date
+        member.sex = parsed.sex
+    else:
+        member.id_number = ""
+        member.id_hash = ""
 
 
 @transaction.atomic
 def add_family_member(driver: Driver, *, actor, id_number: str = "", **fields) -> FamilyMember:
+    capacity = access.require_keeper(actor, driver)
+    _refuse_anonymised(driver)
+    _check_family(fields)
+    if "name" not in fields:
+        raise DomainError(_("A name is required."), code="name_required", field="name")
     member = FamilyMember(driver=driver, **fields)
-    if id_number:
+    id_number = (id_number or "").strip()
+    if id_number and capacity == access.STAFF:
         parsed = clean_id(id_number)
         member.id_number = parsed.number
         member.id_hash = pii.lookup_hash(parsed.number, kind="id")
         member.birth_date = member.birth_date or parsed.birth_date
         member.sex = member.sex or parsed.sex
-    if not member.name.strip():
-        raise DomainError(_("A name is required."), field="name")
+    elif id_number:
+        clean_id(id_number)  # a typo is refused now, not after staff looked at it
     member.save()
     audit.record(
         actor,
         "family.create",
         member,
-        changes=audit.diff({}, audit.snapshot(member, FAMILY_FIELDS)),
+        changes=audit.diff({}, audit.snapshot(member, _FAMILY_AUDIT), protected=PROTECTED),
         organisation=driver.organisation_id,
     )
+    if id_number and capacity == access.SELF:
+        request_correction(
+            driver, actor=actor, field="id_number", new_value=id_number, member=member
+        )
     return member
 
 
 @transaction.atomic
-def update_family_member(member: FamilyMember, *, actor, **fields) -> FamilyMember:
-    before = audit.snapshot(member, FAMILY_FIELDS)
+def update_family_member(
+    member: FamilyMember, *, actor, id_number: str | None = None, **fields
+) -> FamilyMember:
+    """Correct a family member; a new ID number from the driver waits for staff."""
+    capacity = access.require_keeper(actor, member.driver)
+    _refuse_anonymised(member.driver)
+    member = FamilyMember.objects.select_for_update().select_related("driver").get(pk=member.pk)
+    _check_family(fields)
+    before = audit.snapshot(member, _FAMILY_AUDIT)
     for key, value in fields.items():
-        if key not in FAMILY_FIELDS:
-            raise DomainError(_("This field cannot be changed here."), field=key)
         setattr(member, key, value)
+    ask = None
+    if id_number is not None:
+        id_number = id_number.strip()
+        if capacity == access.STAFF:
+            _set_member_id(member, id_number)
+        elif id_number and id_number != member.id_number:
+            ask = clean_id(id_number).number
     member.save()
-    changes = audit.diff(before, audit.snapshot(member, FAMILY_FIELDS))
+    changes = audit.diff(before, audit.snapshot(member, _FAMILY_AUDIT), protected=PROTECTED)
     if changes:
         audit.record(
             actor,
@@ -291,50 +366,121 @@ def update_family_member(member: FamilyMember, *, actor, **fields) -> FamilyMemb
             changes=changes,
             organisation=member.driver.organisation_id,
         )
+    if ask:
+        request_correction(
+            member.driver, actor=actor, field="id_number", new_value=ask, member=member
+        )
     return member
 
 
 @transaction.atomic
 def remove_family_member(member: FamilyMember, *, actor) -> None:
+    """Staff remove a family member; one still in a programme (after-school care, the
+    workshop) is ended there first, so that its history is not deleted with him."""
+    access.require_keeper(actor, member.driver, staff_only=True)
+    _refuse_anonymised(member.driver)
+    for relation in member._meta.related_objects:
+        if relation.related_model is CorrectionRequest or relation.on_delete is not CASCADE:
+            continue
+        if relation.related_model._base_manager.filter(**{relation.field.name: member}).exists():
+            raise Conflict(
+                _(
+                    "%(name)s is still in a programme (after-school care or the workshop): "
+                    "end it there first."
+                )
+                % {"name": member.name},
+                code="in_programme",
+            )
     audit.record(actor, "family.delete", member, organisation=member.driver.organisation_id)
-    member.delete()
+    if not FamilyMember.objects.filter(pk=member.pk).delete()[0]:
+        raise Conflict(_("This family member was already removed."), code="already_removed")
+
+
+def _clean_vehicle(fields: dict) -> dict:
+    for key in fields:
+        if key not in ("plate", "truck_type", "ownership"):
+            raise DomainError(_("This field cannot be changed here."), field=key)
+    if "truck_type" in fields and fields["truck_type"] not in Vehicle.TruckType.values:
+        raise DomainError(_("Unknown truck type."), code="invalid_truck_type", field="truck_type")
+    if "ownership" in fields and fields["ownership"] not in Vehicle.Ownership.values:
+        raise DomainError(_("Unknown ownership."), code="invalid_ownership", field="ownership")
+    if "plate" in fields:
+        try:
+            fields["plate"], fields["new_energy"] = plates.parse(fields["plate"])
+        except plates.InvalidPlate:
+            raise DomainError(
+                _("Not a mainland plate (e.g. 浙B12345, or 8 characters for new-energy vehicles)."),
+                code="invalid_plate",
+                field="plate",
+            ) from None
+    return fields
+
+
+_DUPLICATE_PLATE = gettext_noop("This vehicle is already on the file.")
 
 
 @transaction.atomic
 def add_vehicle(
     driver: Driver, *, actor, plate: str, truck_type: str = "tractor", ownership: str = "company"
 ) -> Vehicle:
-    try:
-        value, new_energy = plates.parse(plate)
-    except plates.InvalidPlate:
-        raise DomainError(
-            _("Not a mainland plate (e.g. 浙B12345, or 8 characters for new-energy vehicles)."),
-            code="invalid_plate",
-            field="plate",
-        ) from None
-    duplicate = _("This vehicle is already on the file.")
-    if Vehicle.objects.filter(driver=driver, plate=value).exists():
+    access.require_keeper(actor, driver)
+    _refuse_anonymised(driver)
+    fields = _clean_vehicle({"plate": plate, "truck_type": truck_type, "ownership": ownership})
+    duplicate = _(_DUPLICATE_PLATE)
+    if Vehicle.objects.filter(driver=driver, plate=fields["plate"]).exists():
         raise Conflict(duplicate, code="duplicate_plate")
     with conflict_on_duplicate(duplicate, code="duplicate_plate"):
-        vehicle = Vehicle.objects.create(
-            driver=driver,
-            plate=value,
-            truck_type=truck_type,
-            ownership=ownership,
-            new_energy=new_energy,
-        )
+        vehicle = Vehicle.objects.create(driver=driver, **fields)
     audit.record(
         actor,
         "vehicle.create",
         driver,
-        changes={"plate": [None, value]},
+        changes=audit.diff({}, audit.snapshot(vehicle, VEHICLE_FIELDS)),
         organisation=driver.organisation_id,
     )
     return vehicle
 
 
 @transaction.atomic
+def update_vehicle(vehicle: Vehicle, *, actor, **fields) -> Vehicle:
+    """Correct a vehicle: its plate, type or ownership (the driver himself, or staff)."""
+    access.require_keeper(actor, vehicle.driver)
+    _refuse_anonymised(vehicle.driver)
+    fields = _clean_vehicle(dict(fields))
+    vehicle = (
+        Vehicle.objects.select_for_update().select_related("driver").filter(pk=vehicle.pk).first()
+    )
+    if vehicle is None:
+        raise Conflict(_("This vehicle was removed a moment ago."), code="already_removed")
+    before = audit.snapshot(vehicle, VEHICLE_FIELDS)
+    duplicate = _(_DUPLICATE_PLATE)
+    if (
+        "plate" in fields
+        and Vehicle.objects.filter(driver=vehicle.driver, plate=fields["plate"])
+        .exclude(pk=vehicle.pk)
+        .exists()
+    ):
+        raise Conflict(duplicate, code="duplicate_plate")
+    for key, value in fields.items():
+        setattr(vehicle, key, value)
+    with conflict_on_duplicate(duplicate, code="duplicate_plate"):
+        vehicle.save()
+    changes = audit.diff(before, audit.snapshot(vehicle, VEHICLE_FIELDS))
+    if changes:
+        audit.record(
+            actor,
+            "vehicle.update",
+            vehicle.driver,
+            changes=changes,
+            organisation=vehicle.driver.organisation_id,
+        )
+    return vehicle
+
+
+@transaction.atomic
 def remove_vehicle(vehicle: Vehicle, *, actor) -> None:
+    access.require_keeper(actor, vehicle.driver)
+    _refuse_anonymised(vehicle.driver)
     audit.record(
         actor,
         "vehicle.delete",
@@ -342,7 +488,8 @@ def remove_vehicle(vehicle: Vehicle, *, actor) -> None:
         changes={"plate": [vehicle.plate, None]},
         organisation=vehicle.driver.organisation_id,
     )
-    vehicle.delete()
+    if not Vehicle.objects.filter(pk=vehicle.pk).delete()[0]:
+        raise Conflict(_("This vehicle was already removed."), code="already_removed")
 
 
 # --- corrections by the driver -------------------------------------------------------------------
@@ -350,8 +497,11 @@ def remove_vehicle(vehicle: Vehicle, *, actor) -> None:
 
 @transaction.atomic
 def request_correction(
-    driver: Driver, *, actor, field: str, new_value: str, reason: str = ""
+    driver: Driver, *, actor, field: str, new_value: str, reason: str = "", member=None
 ) -> CorrectionRequest:
+    """The driver asks staff to correct a field of his file, or a family member's ID number."""
+    if member is not None and (member.driver_id != driver.pk or field not in FAMILY_CORRECTABLE):
+        raise DomainError(_("This field cannot be corrected."), field="field")
     if field not in CORRECTABLE:
         raise DomainError(_("This field cannot be corrected."), field="field")
     new_value = (new_value or "").strip()
@@ -367,11 +517,11 @@ def request_correction(
     elif not new_value:
         raise DomainError(_("Enter the correct value."), field="new_value")
     if CorrectionRequest.objects.filter(
-        driver=driver, field=field, status=CorrectionRequest.Status.PENDING
+        driver=driver, family_member=member, field=field, status=CorrectionRequest.Status.PENDING
     ).exists():
         raise Conflict(_("A correction of this field is already waiting for confirmation."))
     correction = CorrectionRequest.objects.create(
-        driver=driver, field=field, new_value=new_value, reason=reason[:200]
+        driver=driver, family_member=member, field=field, new_value=new_value, reason=reason[:200]
     )
     audit.record(
         actor,
@@ -379,6 +529,7 @@ def request_correction(
         driver,
         changes={field: ["***", "***"] if field in PROTECTED else [None, new_value]},
         organisation=driver.organisation_id,
+        note=member.name if member is not None else "",
     )
     return correction
 
@@ -394,7 +545,9 @@ def decide_correction(
     if not updated:
         raise Conflict(_("This correction was already decided."))
     correction.refresh_from_db()
-    if confirm:
+    if confirm and correction.family_member_id:
+        update_family_member(correction.family_member, actor=actor, id_number=correction.new_value)
+    elif confirm:
         value = correction.new_value
         if correction.field == "licence_expiry":
             value = date.fromisoformat(value)

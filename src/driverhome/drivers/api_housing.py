@@ -61,7 +61,7 @@ class BuildingPatch(WriteSchema):
     floors: int | None = Field(None, ge=1, le=housing.MAX_FLOORS)
 
 
-class ServiceIn(WriteSchema):
+class HousingServiceIn(WriteSchema):
     rules_map = {"reason": Rule(max_length=200)}
 
     out_of_service: bool
@@ -235,7 +235,7 @@ def update_building(request, code: str, body: BuildingPatch):
     response=BuildingOut,
     summary="Take a building out of service (nobody may live there) or back into service",
 )
-def building_service(request, code: str, body: ServiceIn):
+def building_service(request, code: str, body: HousingServiceIn):
     building = _building(request, code)
     housing.set_building_service(
         building, actor=request.user, out_of_service=body.out_of_service, reason=body.reason
@@ -285,7 +285,7 @@ def update_apartment(request, public_id: UUID, body: ApartmentPatch):
     response=ApartmentDetailOut,
     summary="Take an apartment out of service (only while free) or back into service",
 )
-def apartment_service(request, public_id: UUID, body: ServiceIn):
+def apartment_service(request, public_id: UUID, body: HousingServiceIn):
     apartment = _apartment(request, public_id)
     apartment = housing.set_apartment_service(
         apartment, actor=request.user, out_of_service=body.out_of_service, reason=body.reason

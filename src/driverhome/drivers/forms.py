@@ -26,7 +26,8 @@ from .models import (
     WaitingListEntry,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# type=date reads and writes ISO dates whatever the language (a localised value shows blank).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DriverFilterForm(forms.Form):
@@ -140,7 +141,19 @@ class FamilyForm(RulesFormMixin, forms.ModelForm):
 class VehicleForm(RulesFormMixin, forms.Form):
     rules_model = Vehicle
 
-    plate = forms.CharField(label=_("Plate"), max_length=12)
+    plate = forms.CharField(
+        label=_("Plate"),
+        max_length=12,
+        help_text=_("As on the number plate, e.g. 浙B12345; new-energy plates have 8 characters."),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "浙B12345",
+                "autocapitalize": "characters",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
     truck_type = forms.ChoiceField(label=_("Truck type"), choices=Vehicle.TruckType.choices)
     ownership = forms.ChoiceField(label=_("Ownership"), choices=Vehicle.Ownership.choices)
 
@@ -262,11 +275,7 @@ class DeleteForm(forms.Form):
 
 
 class AllocateForm(forms.Form):
-    driver = forms.CharField(
-        label=_("Driver"),
-        max_length=40,
-        help_text=_("Mobile number, plate or ID number of the driver."),
-    )
+    driver = forms.CharField(label=_("Driver"), max_length=200)
     started_on = forms.DateField(
         validators=[form_validator()], label=_("Moves in on"), required=False, widget=DATE
     )
@@ -304,9 +313,7 @@ class WaitingForm(RulesFormMixin, forms.Form):
     rules_model = WaitingListEntry
     rules_map = {"driver": None}
 
-    driver = forms.CharField(
-        label=_("Driver"), max_length=40, help_text=_("Mobile number, plate or ID number.")
-    )
+    driver = forms.CharField(label=_("Driver"), max_length=200)
     building = forms.ModelChoiceField(label=_("Building"), queryset=None)
     household_size = forms.IntegerField(
         label=_("Household size"), min_value=1, max_value=10, initial=1
@@ -315,3 +322,40 @@ class WaitingForm(RulesFormMixin, forms.Form):
     def __init__(self, *args, buildings, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["building"].queryset = buildings
+
+
+class FamilyEditForm(FamilyForm):
+    """Staff correct a family member: the ID number is kept unless a new one is typed."""
+
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=18,
+        required=False,
+        help_text=_("Leave empty to keep the number on file."),
+    )
+
+
+class SelfFamilyForm(RulesFormMixin, forms.ModelForm):
+    """A driver adds or corrects a family member from his phone: the short form."""
+
+    id_number = forms.CharField(
+        label=_("ID number (optional)"),
+        max_length=18,
+        required=False,
+        help_text=_("Staff check the ID number before it is kept."),
+    )
+
+    class Meta:
+        model = FamilyMember
+        fields = [
+            "relation",
+            "name",
+            "birth_date",
+            "lives_with_driver",
+            "school",
+            "grade",
+            "employment",
+        ]
+        widgets = {"birth_date": DATE}
+        help_texts = {"school": _("For a child at school."), "grade": ""}
+        labels = {"lives_with_driver": _("Lives with me")}

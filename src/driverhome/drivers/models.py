@@ -400,6 +400,11 @@ class Vehicle(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["driver", "plate"], name="vehicle_driver_plate_unique")
         ]
+        # A plate searched without its province character, by a part or by its last digits
+        # (drivers/search.py) is a prefix of one of its tails from the 2nd to the 5th
+        # character: indexes on those expressions, vehicle_plate_from_N_idx, are made by
+        # migration 0008 in each engine's own words (PostgreSQL needs the pattern operator
+        # class on the expression, which a portable Index cannot say).
 
     def __str__(self) -> str:
         return self.plate
@@ -498,7 +503,11 @@ class Note(models.Model):
 
 
 class CorrectionRequest(models.Model):
-    """A driver's correction of a protected field, waiting for staff to confirm it."""
+    """A driver's correction of a protected field, waiting for staff to confirm it.
+
+    The field is his own, or that of one of his family members (``family_member``: the
+    ID number he gives for a spouse or child is checked by staff like his own).
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting confirmation")
@@ -508,6 +517,14 @@ class CorrectionRequest(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     driver = models.ForeignKey(
         Driver, verbose_name=_("driver"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    family_member = models.ForeignKey(
+        FamilyMember,
+        verbose_name=_("family member"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="corrections",
     )
     field = models.CharField(_("field"), max_length=32)
     # May be an ID or phone number: encrypted like the field itself.

@@ -4,8 +4,13 @@ Every kind of query is an index lookup, so it stays fast on a million files:
 
 * the name's full pinyin (``zhangwei``) and initials (``zw``) are stored in indexed
   columns when the name is written (``name_keys``), and matched by prefix;
-* a plate is matched by prefix on ``Vehicle.plate`` (indexed);
-* four digits are matched on ``phone_last4`` (indexed);
+* a plate typed with its province character (``浙B7A``) is matched by prefix on
+  ``Vehicle.plate`` (indexed);
+* a plate typed without it, or any part of one of at least four characters (``b7a123``,
+  ``7A12``, its last digits ``1234``), is a prefix of one of the plate's tails from its
+  second, third, fourth or fifth character: each tail has an index on its expression
+  (``vehicle_plate_from_N_idx``), so the four prefix matches are four index ranges;
+* four digits are matched on ``phone_last4`` (indexed), and as the end of a plate;
 * a full ID or phone number is turned into its keyed hash and matched exactly
   (``id_hash`` / ``phone_hash``, unique indexes) — the clear value is never compared.
 
@@ -18,7 +23,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, F, Func, Q, QuerySet
+from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
 from driverhome.core import idnumber, phone, pii, plates
@@ -26,8 +32,16 @@ from driverhome.core import idnumber, phone, pii, plates
 #: up to this many drivers matched by a plate prefix are looked up by their ids
 PLATE_IDS_INLINE = 2000
 
+#: the shortest part of a plate searched without its province character
+PLATE_PART_MIN = 4
+#: the plate's tails that carry an index (from the 2nd to the 5th character, 1-based): any
+#: part of at least four characters after the province character starts one of them
+PLATE_TAILS = (2, 3, 4, 5)
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
+# Letters and digits with at least one digit, perhaps ending with a plate's last sign (挂…).
+_PLATE_PART = re.compile(r"^(?=.*\d)[A-Z0-9]+[挂学警港澳]?$")
 _HIGH = "\uffff"
 
 
@@ -79,13 +93,87 @@ def classify(text: str) -> tuple[str, str]:
             return "phone", digits
         if len(digits) == 4:
             return "last4", digits
+        if PLATE_PART_MIN < len(digits) <= 7:
+            return "plate_part", digits
         return "digits", digits
     if plates.looks_like_plate(value) and len(value) >= 2 and not _CJK.match(value[1]):
         return "plate", plates.normalise(value)
+    plate = plates.normalise(value)
+    if _PLATE_PART.match(plate):
+        return ("plate_part" if len(plate) >= PLATE_PART_MIN else "short"), plate
     if _CJK.search(value):
         return "name", value
     letters = "".join(ch for ch in value.lower() if ch.isalnum())
     return "pinyin", letters
+
+
+#: what each kind of search text was searched as, for the message when nothing matches
+SEARCHED_AS = {
+    "id": lambda: _("as an ID number"),
+    "phone": lambda: _("as a mobile number"),
+    "last4": lambda: _("as the last 4 digits of a mobile number or a plate"),
+    "plate": lambda: _("as a plate"),
+    "plate_part": lambda: _("as a plate or part of one"),
+    "name": lambda: _("as a name"),
+    "pinyin": lambda: _("as the pinyin or initials of a name"),
+}
+
+
+def nothing_found(text: str, *, scope: str = "") -> str:
+    """Why a search found nobody, naming what was searched and how (never a wrong reason).
+
+    ``scope`` says where the search looked (the caller's files by default).
+    """
+    kind, value = classify(text)
+    shown = " ".join(str(text or "").split())[:40]
+    if kind == "short" or (kind == "digits" and len(value) < PLATE_PART_MIN):
+        return _(
+            "“%(text)s” is too short to search: type at least 4 characters of a plate, the "
+            "last 4 digits or the whole mobile number, the ID number, or a name."
+        ) % {"text": shown}
+    if kind == "digits":
+        return _(
+            "“%(text)s” is neither a whole mobile number (11 digits) nor an ID number "
+            "(18 characters): type the whole number, or its last 4 digits."
+        ) % {"text": shown}
+    if kind == "empty":
+        return _("Type a name, pinyin, initials, plate or mobile number.")
+    return _("No driver %(scope)s matches “%(text)s” (searched %(how)s).") % {
+        "scope": scope or _("in the files you can see"),
+        "text": shown,
+        "how": SEARCHED_AS.get(kind, SEARCHED_AS["name"])(),
+    }
+
+
+def plate_part_q(value: str) -> Q:
+    """Vehicles whose plate, after its province character, contains ``value`` (4+ characters)."""
+    condition = Q()
+    for start in PLATE_TAILS:
+        condition |= _prefix(f"plate_from_{start}", value)
+    return condition
+
+
+class PlateTail(Func):
+    """``SUBSTR(plate, N)`` with N written into the SQL, as in the index's expression (a bound
+    parameter, as ``Substr`` sends it, is another expression to SQLite's planner)."""
+
+    output_field = CharField()
+
+    def __init__(self, start: int):
+        super().__init__(F("plate"))
+        self.start = int(start)
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        function = "SUBSTRING" if connection.vendor == "postgresql" else "SUBSTR"
+        return f"{function}({column}, {self.start})", params
+
+
+def vehicles_with_plate_part(value: str) -> QuerySet:
+    from .models import Vehicle
+
+    tails = {f"plate_from_{start}": PlateTail(start) for start in PLATE_TAILS}
+    return Vehicle.objects.alias(**tails).filter(plate_part_q(value))
 
 
 def find_drivers(queryset: QuerySet, text: str) -> QuerySet:
@@ -100,22 +188,28 @@ def find_drivers(queryset: QuerySet, text: str) -> QuerySet:
     if kind == "phone":
         return queryset.filter(phone_hash=pii.lookup_hash(value, kind="phone"))
     if kind == "last4":
-        return queryset.filter(phone_last4=value)
-    if kind == "plate":
-        vehicles = Vehicle.objects.filter(_prefix("plate", value)).values_list(
-            "driver_id", flat=True
+        return queryset.filter(
+            Q(phone_last4=value) | Q(pk__in=_driver_ids(vehicles_with_plate_part(value)))
         )
-        # The drivers of the matching vehicles, read first when they are few: left to the
-        # planner as a subquery, PostgreSQL misjudged a plate prefix as matching thousands
-        # and walked the drivers newest first looking for them (9,500 drivers for 26 hits,
-        # 60 ms at 30,000 drivers, 5 ms this way). A broad prefix keeps the subquery, where
-        # that walk finds its page quickly.
-        few = list(vehicles[: PLATE_IDS_INLINE + 1])
-        if len(few) <= PLATE_IDS_INLINE:
-            return queryset.filter(pk__in=few)
-        return queryset.filter(pk__in=vehicles)
+    if kind == "plate_part":
+        return queryset.filter(pk__in=_driver_ids(vehicles_with_plate_part(value)))
+    if kind == "plate":
+        return queryset.filter(pk__in=_driver_ids(Vehicle.objects.filter(_prefix("plate", value))))
     if kind == "name":
         return queryset.filter(_prefix("name", value))
     if kind == "pinyin" and value:
         return queryset.filter(_prefix("name_pinyin", value) | _prefix("name_initials", value))
     return queryset.none()
+
+
+def _driver_ids(vehicles: QuerySet):
+    """The drivers of ``vehicles``: a list of ids when they are few, else a subquery."""
+    # Read first when they are few: left to the planner as a subquery, PostgreSQL misjudged
+    # a plate prefix as matching thousands and walked the drivers newest first looking for
+    # them (9,500 drivers for 26 hits, 60 ms at 30,000 drivers, 5 ms this way). A broad
+    # prefix keeps the subquery, where that walk finds its page quickly.
+    vehicles = vehicles.values_list("driver_id", flat=True)
+    few = list(vehicles[: PLATE_IDS_INLINE + 1])
+    if len(few) <= PLATE_IDS_INLINE:
+        return few
+    return vehicles

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import picker, views, views_keep
 
 app_name = "drivers"
 
@@ -8,12 +8,29 @@ urlpatterns = [
     path("", views.driver_list, name="driver-list"),
     path("export.xlsx", views.driver_export, name="driver-export"),
     path("new/", views.driver_create, name="driver-create"),
+    path("pick/", picker.pick, name="driver-pick"),
     path("<uuid:public_id>/", views.driver_detail, name="driver-detail"),
     path("<uuid:public_id>/edit/", views.driver_edit, name="driver-edit"),
     path("<uuid:public_id>/reveal/<str:field>/", views.driver_reveal, name="driver-reveal"),
     path("<uuid:public_id>/notes/", views.note_add, name="note-add"),
     path("<uuid:public_id>/vehicles/", views.vehicle_add, name="vehicle-add"),
     path("<uuid:public_id>/family/new/", views.family_add, name="family-add"),
+    path("<uuid:public_id>/family/<uuid:member>/", views_keep.family_edit, name="family-edit"),
+    path(
+        "<uuid:public_id>/family/<uuid:member>/remove/",
+        views_keep.family_remove,
+        name="family-remove",
+    ),
+    path(
+        "<uuid:public_id>/vehicles/<uuid:vehicle>/",
+        views_keep.vehicle_edit,
+        name="vehicle-edit",
+    ),
+    path(
+        "<uuid:public_id>/vehicles/<uuid:vehicle>/remove/",
+        views_keep.vehicle_remove,
+        name="vehicle-remove",
+    ),
     path("<uuid:public_id>/anonymise/", views.driver_anonymise, name="driver-anonymise"),
     path("import/", views.import_new, name="import-new"),
     path("import/template.xlsx", views.import_template, name="import-template"),

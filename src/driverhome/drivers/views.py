@@ -17,7 +17,7 @@ from driverhome.accounts.scoping import get_for_user
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
 
-from . import actions, exporting, importer
+from . import actions, exporting, importer, picker
 from .access import APARTMENT_ROLES, FILE_ROLES, may_reveal
 from .forms import (
     AllocateForm,
@@ -32,7 +32,6 @@ from .forms import (
     VehicleForm,
     WaitingForm,
 )
-from .lookup import driver_by_phone_or_plate
 from .models import (
     Allocation,
     Apartment,
@@ -368,8 +367,8 @@ def correction_list(request):
     corrections = (
         CorrectionRequest.objects.for_user(request.user)
         .filter(status=CorrectionRequest.Status.PENDING)
-        .select_related("driver")
-        .defer("new_value")
+        .select_related("driver", "family_member")
+        .defer("new_value", "family_member__id_number", "family_member__phone")
     )
     page = paginate(corrections, order="requested_at", cursor=request.GET.get("cursor"))
     return render(request, "drivers/correction_list.html", {"page": page})
@@ -451,12 +450,12 @@ def apartment_detail(request, public_id):
         Apartment.objects.select_related("building"), request.user, public_id=public_id
     )
     form = AllocateForm(request.POST or None)
+    picked = None
     if request.method == "POST" and form.is_valid():
-        driver = driver_by_phone_or_plate(request.user, form.cleaned_data["driver"])
+        picked = picker.from_post(request, "driver")
+        driver = picked.driver
         if driver is None:
-            form.add_error(
-                "driver", _("No driver in your area has this mobile number, plate or ID number.")
-            )
+            form.add_error("driver", picked.message)
         else:
             try:
                 actions.allocate_apartment(
@@ -478,6 +477,7 @@ def apartment_detail(request, public_id):
         {
             "apartment": apartment,
             "form": form,
+            "picked": picked,
             "history": history,
             "current": current,
             "vacate_form": VacateForm(),
@@ -551,11 +551,10 @@ def waiting_add(request):
     buildings = Building.objects.for_user(request.user)
     form = WaitingForm(request.POST, buildings=buildings)
     if form.is_valid():
-        driver = driver_by_phone_or_plate(request.user, form.cleaned_data["driver"])
+        picked = picker.from_post(request, "driver")
+        driver = picked.driver
         if driver is None:
-            messages.error(
-                request, _("No driver in your area has this mobile number, plate or ID number.")
-            )
+            messages.error(request, picked.message)
         else:
             try:
                 actions.join_waiting_list(

@@ -75,8 +75,13 @@ def my_file(request):
             "allocation": driver.allocations.filter(ended_on__isnull=True)
             .select_related("apartment__building")
             .first(),
-            "corrections": driver.corrections.filter(status=CorrectionRequest.Status.PENDING).defer(
-                "new_value"
+            "corrections": driver.corrections.filter(
+                status=CorrectionRequest.Status.PENDING, family_member__isnull=True
+            ).defer("new_value"),
+            "family_pending": set(
+                driver.corrections.filter(
+                    status=CorrectionRequest.Status.PENDING, family_member__isnull=False
+                ).values_list("family_member_id", flat=True)
             ),
             "consents": driver.consents.all(),
             "optional": [

@@ -345,22 +345,26 @@ def event_close(request, code: str):
 
 
 def _lookup_driver(request, text: str):
-    """A driver from a QR code (any driver: the signature proves he showed it), or phone/plate (scoped)."""
+    """A driver from a QR code (any driver: the signature proves he showed it), or the shared
+    picker (drivers/picker.py: his file chosen in the list, or a name, plate or number; scoped).
+
+    Returns (driver, error, picked): ``picked`` lists the files to choose from when the text
+    names several."""
+    from driverhome.drivers import picker
     from driverhome.drivers.models import Driver
 
     text = (text or "").strip()
-    if not text:
-        return None, ""
+    chosen = request.POST.get("q_pick", "")
+    if not text and not chosen:
+        return None, "", None
     if tokens.looks_like_driver_token(text):
         public_id = tokens.driver_public_id(text)
         if public_id is None:
-            return None, _("This QR code is not valid.")
+            return None, _("This QR code is not valid."), None
         driver = Driver.objects.filter(public_id=public_id, anonymised_at__isnull=True).first()
-        return driver, "" if driver else _("No driver has this QR code.")
-    from driverhome.drivers.lookup import driver_by_phone_or_plate
-
-    driver = driver_by_phone_or_plate(request.user, text)
-    return driver, "" if driver else _("No driver found with this mobile number or plate.")
+        return driver, "" if driver else _("No driver has this QR code."), None
+    picked = picker.resolve(request.user, text, picked=chosen)
+    return picked.driver, picked.message, picked
 
 
 def _registrations_partial(request, event, **extra):
@@ -375,8 +379,9 @@ def event_register(request, code: str):
     event = _event(request, code)
     form = LookupForm(request.POST)
     error = ""
-    if form.is_valid():
-        driver, error = _lookup_driver(request, form.cleaned_data["q"])
+    picked = None
+    if form.is_valid() or request.POST.get("q_pick"):
+        driver, error, picked = _lookup_driver(request, form.data.get("q", ""))
         if driver is not None:
             try:
                 registration = actions.register(
@@ -387,12 +392,13 @@ def event_register(request, code: str):
                     _("%(driver)s: %(status)s.")
                     % {"driver": driver.name, "status": registration.get_status_display()},
                 )
+                picked = None
             except DomainError as exc:
                 error = str(exc)
     else:
-        error = _("Type a mobile number, plate or QR code.")
+        error = _("Type a name, plate, mobile number or QR code.")
     if request.htmx:
-        return _registrations_partial(request, event, register_error=error)
+        return _registrations_partial(request, event, register_error=error, picked=picked)
     if error:
         messages.error(request, error)
     return redirect("events:event-detail", code=event.code)
@@ -420,14 +426,14 @@ def event_check_in(request, code: str):
     form = LookupForm(request.POST or None)
     result = None
     if request.method == "POST":
-        if form.is_valid():
-            driver, error = _lookup_driver(request, form.cleaned_data["q"])
+        if form.is_valid() or request.POST.get("q_pick"):
+            driver, error, picked = _lookup_driver(request, form.data.get("q", ""))
             if driver is None:
-                result = {"ok": False, "message": error}
+                result = {"ok": False, "message": error, "picked": picked}
             else:
                 method = (
                     CheckIn.Method.DRIVER_QR
-                    if tokens.looks_like_driver_token(form.cleaned_data["q"])
+                    if tokens.looks_like_driver_token(form.data.get("q", ""))
                     else CheckIn.Method.LOOKUP
                 )
                 try:
@@ -440,7 +446,7 @@ def event_check_in(request, code: str):
                     result = {"ok": True, "created": created, "check_in": row, "driver": driver}
             form = LookupForm()
         else:
-            result = {"ok": False, "message": _("Type a mobile number, plate or QR code.")}
+            result = {"ok": False, "message": _("Type a name, plate, mobile number or QR code.")}
     recent = list(
         CheckIn.objects.filter(event=event).select_related("driver").order_by("-at", "-pk")[:10]
     )

@@ -30,11 +30,7 @@ def _items():
 
 
 class RecordForm(forms.Form):
-    driver = forms.CharField(
-        label=_("Driver (phone, plate or ID number)"),
-        max_length=40,
-        help_text=_("Leave as it is when you came from the driver's page."),
-    )
+    driver = forms.CharField(label=_("Driver"), max_length=200)
     item = ItemChoiceField(label=_("Service item"), queryset=ServiceItem.objects.none())
     family_member = forms.ChoiceField(label=_("For"), required=False, choices=())
     delivered_at = forms.DateTimeField(
@@ -66,7 +62,9 @@ class BulkRecordForm(forms.Form):
     drivers = forms.CharField(
         label=pgettext_lazy("people", "Drivers"),
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("One per line: phone number, plate or ID number of everyone who attended."),
+        help_text=_(
+            "One per line, for everyone who attended: name, plate, mobile number or ID number."
+        ),
     )
     delivered_at = forms.DateTimeField(
         validators=[form_validator(past=True)],
@@ -168,8 +166,8 @@ class EarningForm(forms.Form):
 
 class MemberForm(forms.Form):
     spouse = forms.CharField(
-        label=_("Driver (phone, plate or ID number)"),
-        max_length=40,
+        label=_("Driver"),
+        max_length=200,
         help_text=_("The driver's spouse on file becomes the member."),
     )
     mode = forms.ChoiceField(label=_("Works"), choices=WorkshopMember.Mode.choices)
@@ -179,7 +177,7 @@ class MemberForm(forms.Form):
 
 
 class CareerChangeForm(forms.Form):
-    driver = forms.CharField(label=_("Driver (phone, plate or ID number)"), max_length=40)
+    driver = forms.CharField(label=_("Driver"), max_length=200)
     from_job = forms.CharField(label=_("From job"), max_length=120, initial="集卡司机")
     to_job = forms.CharField(label=_("To job"), max_length=120)
     new_employer = forms.CharField(label=_("New employer"), max_length=120, required=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import date
 from urllib.parse import urlencode
 
@@ -22,6 +21,7 @@ from driverhome.accounts.models import Role
 from driverhome.accounts.scoping import get_for_user
 from driverhome.core.errors import DomainError
 from driverhome.core.pagination import paginate
+from driverhome.drivers import picker
 
 from . import actions, figures
 from .api import worklist
@@ -58,19 +58,13 @@ files_required = role_required(*FILE_ROLES)
 admin_required = role_required(Role.ADMIN)
 
 
-def find_driver(user, text: str):
-    """A driver in the user's scope from a public id, phone number, plate or ID number; or None."""
-    from driverhome.drivers.lookup import driver_by_phone_or_plate
-    from driverhome.drivers.models import Driver
-
+def find_driver(user, text: str, picked: str = ""):
+    """The driver a form names (drivers/picker.py): his file chosen in the picker, or the one
+    file the text matches (public id, name, pinyin, plate, mobile or ID number); or None."""
     text = (text or "").strip()
-    if not text:
+    if not text and not picked:
         return None
-    try:
-        public_id = uuid.UUID(text)
-    except ValueError:
-        return driver_by_phone_or_plate(user, text)
-    return Driver.objects.for_user(user).filter(public_id=public_id).first()
+    return picker.resolve(user, text, picked=picked).driver
 
 
 def _scope_figures(user) -> dict:
@@ -299,7 +293,13 @@ def record_list(request):
 
 @files_required
 def record_new(request):
-    driver = find_driver(request.user, request.POST.get("driver") or request.GET.get("driver", ""))
+    # Coming from the driver's page, the driver is fixed (his public id in the query).
+    fixed = find_driver(request.user, request.GET.get("driver", ""))
+    picked = None
+    driver = fixed
+    if request.method == "POST" and fixed is None:
+        picked = picker.from_post(request, "driver")
+        driver = picked.driver
     family = list(driver.family.all()) if driver else []
     initial = {
         "driver": request.GET.get("driver", ""),
@@ -308,14 +308,14 @@ def record_new(request):
         ).first(),
     }
     form = RecordForm(request.POST or None, family=family, initial=initial)
-    if driver is not None:
-        # Coming from the driver's page: the driver is fixed, shown above the form.
+    if fixed is not None:
+        # The driver is shown above the form.
         form.fields["driver"].widget = forms.HiddenInput()
-        form.initial["driver"] = str(driver.public_id)
+        form.initial["driver"] = str(fixed.public_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if driver is None:
-            form.add_error("driver", _("No driver in your area matches this."))
+            form.add_error("driver", picked.message)
         else:
             member = next((m for m in family if str(m.public_id) == data["family_member"]), None)
             try:
@@ -338,7 +338,11 @@ def record_new(request):
                 return redirect("services:journey", public_id=driver.public_id)
             except DomainError as exc:
                 form.add_error(None, str(exc))
-    return render(request, "services/record_form.html", {"form": form, "driver": driver})
+    return render(
+        request,
+        "services/record_form.html",
+        {"form": form, "driver": fixed, "picked": picked},
+    )
 
 
 @files_required
@@ -351,17 +355,17 @@ def record_bulk(request):
         for line in data["drivers"].splitlines():
             if not line.strip():
                 continue
-            d = find_driver(request.user, line)
+            found = picker.resolve(request.user, line)
+            d = found.driver
             if d is None:
-                unknown.append(line.strip())
+                unknown.append(found.message)
             elif d.pk not in seen:
                 seen.add(d.pk)
                 drivers.append(d)
         if unknown:
             form.add_error(
                 "drivers",
-                _("Not found in your area: %(lines)s. Nothing was recorded.")
-                % {"lines": ", ".join(unknown)},
+                _("Nothing was recorded. %(lines)s") % {"lines": " ".join(unknown)},
             )
         else:
             try:
@@ -425,7 +429,14 @@ def care_term(request, code):
     )
     enrolled = [e for e in enrolments if e.status == CareEnrolment.Status.ENROLLED]
     waiting = [e for e in enrolments if e.status == CareEnrolment.Status.WAITING]
-    driver = find_driver(request.user, request.GET.get("driver", ""))
+    picked = (
+        picker.resolve(
+            request.user, request.GET["driver"], picked=request.GET.get("driver_pick", "")
+        )
+        if request.GET.get("driver") or request.GET.get("driver_pick")
+        else None
+    )
+    driver = picked.driver if picked else None
     children = (
         FamilyMember.objects.filter(driver=driver, relation="child").select_related("driver")
         if driver
@@ -441,6 +452,7 @@ def care_term(request, code):
             "completed": [e for e in enrolments if e.status == CareEnrolment.Status.COMPLETED],
             "enrol_form": EnrolForm(children=children) if driver else None,
             "driver": driver,
+            "picked": picked,
             "attendance_form": AttendanceForm(initial={"day": timezone.localdate()}),
         },
     )
@@ -597,10 +609,13 @@ def workshop_member_add(request, code):
     current = get_for_user(Workshop.objects, request.user, code=code)
     form = MemberForm(request.POST)
     if form.is_valid():
-        driver = find_driver(request.user, form.cleaned_data["spouse"])
+        picked = picker.from_post(request, "spouse")
+        driver = picked.driver
         spouse = driver.family.filter(relation="spouse").first() if driver else None
-        if spouse is None:
-            messages.error(request, _("No driver with a spouse on file matches this in your area."))
+        if driver is None:
+            messages.error(request, picked.message)
+        elif spouse is None:
+            messages.error(request, _("%(name)s has no spouse on file.") % {"name": driver.name})
         else:
             try:
                 actions.add_workshop_member(
@@ -630,11 +645,14 @@ def _has_relation(model, name: str) -> bool:
 @files_required
 def training(request):
     form = CareerChangeForm(request.POST or None)
+    picked = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        driver = find_driver(request.user, data.pop("driver"))
+        data.pop("driver")
+        picked = picker.from_post(request, "driver")
+        driver = picked.driver
         if driver is None:
-            form.add_error("driver", _("No driver in your area matches this."))
+            form.add_error("driver", picked.message)
         else:
             try:
                 actions.record_career_change(actor=request.user, driver=driver, **data)
@@ -659,6 +677,7 @@ def training(request):
         "services/training.html",
         {
             "form": form,
+            "picked": picked,
             "page": changes,
             "courses": courses,
             "certificates": Certificate.objects.for_user(request.user).count(),

@@ -198,7 +198,7 @@ class AvailabilityPage(Schema):
     next_cursor: str | None
 
 
-class CheckInIn(WriteSchema):
+class StationCheckInIn(WriteSchema):
     rules_model = CheckIn
 
     key: str | None = None
@@ -206,7 +206,7 @@ class CheckInIn(WriteSchema):
     services_used: list[str] = []
 
 
-class CheckInOut(Schema):
+class StationCheckInOut(Schema):
     id: str
     station: str
     at: datetime
@@ -218,7 +218,7 @@ class CheckInOut(Schema):
 
 
 class CheckInPage(Schema):
-    items: list[CheckInOut]
+    items: list[StationCheckInOut]
     next_cursor: str | None
 
 
@@ -318,7 +318,7 @@ class GradeOut(Schema):
     document: str
 
 
-class TokenIn(WriteSchema):
+class StationTokenIn(WriteSchema):
     rules_map = {"name": (ApiToken, "name")}
 
     name: str = ""
@@ -783,7 +783,7 @@ def list_availability(request, code: str, cursor: str | None = None):
     response={201: SensorTokenOut},
     summary="Issue a token that may only report this site's free places",
 )
-def issue_sensor_token(request, code: str, payload: TokenIn):
+def issue_sensor_token(request, code: str, payload: StationTokenIn):
     if token_scope(request):
         raise Http404
     station = _staff_station(request, code)
@@ -798,10 +798,10 @@ def issue_sensor_token(request, code: str, payload: TokenIn):
 
 @router.post(
     "/{code}/checkins",
-    response={201: CheckInOut, 200: CheckInOut},
+    response={201: StationCheckInOut, 200: StationCheckInOut},
     summary="Check in: a driver with the poster's key, or staff with a phone number or plate",
 )
-def post_checkin(request, code: str, payload: CheckInIn):
+def post_checkin(request, code: str, payload: StationCheckInIn):
     if request.user.role == Role.DRIVER and not request.user.is_superuser:
         check_rate(request, "stations-checkin", limit=20, window=60, key=str(request.user.pk))
         driver = _driver(request)

@@ -140,6 +140,37 @@ def _api_new_driver(personas, orgs, kwargs):
     }
 
 
+def _member(personas, orgs):
+    """A family member on the driver persona's file (staff URLs name the file and him)."""
+    from driverhome.drivers import actions
+    from driverhome.drivers.models import Driver
+
+    kwargs = _driver(personas, orgs)
+    member = actions.add_family_member(
+        Driver.objects.get(user=personas["driver"]), actor=None, relation="child", name="王小明"
+    )
+    return {**kwargs, "member": member.public_id}
+
+
+def _vehicle(personas, orgs):
+    from driverhome.drivers import actions
+    from driverhome.drivers.models import Driver
+
+    kwargs = _driver(personas, orgs)
+    vehicle = actions.add_vehicle(
+        Driver.objects.get(user=personas["driver"]), actor=None, plate="浙B5K321"
+    )
+    return {**kwargs, "vehicle": vehicle.public_id}
+
+
+def _own_member(personas, orgs):
+    return {"public_id": _member(personas, orgs)["member"]}
+
+
+def _own_vehicle(personas, orgs):
+    return {"public_id": _vehicle(personas, orgs)["vehicle"]}
+
+
 CHECKS = [
     Check("drivers:driver-list", FILES_ANY),
     Check("drivers:driver-export", FILES_ANY),
@@ -163,6 +194,11 @@ CHECKS = [
         data={"plate": "浙B12345", "truck_type": "tractor", "ownership": "own"},
     ),
     Check("drivers:family-add", FILES, setup=_driver),
+    Check("drivers:driver-pick", FILES_ANY, query={"field": "driver", "driver": "王建国"}),
+    Check("drivers:family-edit", FILES, setup=_member),
+    Check("drivers:family-remove", FILES, setup=_member, method="POST"),
+    Check("drivers:vehicle-edit", FILES, setup=_vehicle),
+    Check("drivers:vehicle-remove", FILES, setup=_vehicle, method="POST"),
     Check("drivers:driver-anonymise", SUP_ADMIN, setup=_driver, method="POST"),
     Check("drivers:import-new", FILES_ANY),
     Check("drivers:import-new", FILES_ANY, method="POST", data=_csv_upload, note="upload"),
@@ -189,6 +225,12 @@ CHECKS = [
     Check("drivers_driver:my-file", DRIVERS, setup=_own_file),
     Check("drivers_driver:my-file-edit", DRIVERS, setup=_own_file),
     Check("drivers_driver:correction-new", DRIVERS, setup=_own_file),
+    # His vehicles and family: other_driver has no file (404).
+    Check("drivers_driver:vehicle-new", OWNER, setup=_own_file),
+    Check("drivers_driver:vehicle-edit", OWNER, setup=_own_vehicle),
+    Check("drivers_driver:vehicle-remove", OWNER, setup=_own_vehicle, method="POST"),
+    Check("drivers_driver:family-new", OWNER, setup=_own_file),
+    Check("drivers_driver:family-edit", OWNER, setup=_own_member),
     Check("drivers_driver:my-data", DRIVERS, setup=_own_file),
     Check("drivers_driver:my-data-json", DRIVERS, setup=_own_file),
     Check("drivers_driver:delete-request", DRIVERS, setup=_own_file),
@@ -226,6 +268,39 @@ CHECKS = [
         FILES,
         setup=_driver,
         data={"plate": "浙BD12345"},
+    ),
+    Check(
+        "PATCH /api/v1/drivers/{public_id}/family/{member}",
+        FILES,
+        setup=_member,
+        data={"school": "霞浦小学"},
+    ),
+    Check("DELETE /api/v1/drivers/{public_id}/family/{member}", FILES, setup=_member),
+    Check(
+        "PATCH /api/v1/drivers/{public_id}/vehicles/{vehicle}",
+        FILES,
+        setup=_vehicle,
+        data={"ownership": "own"},
+    ),
+    Check("DELETE /api/v1/drivers/{public_id}/vehicles/{vehicle}", FILES, setup=_vehicle),
+    Check("GET /api/v1/me/vehicles", OWNER, setup=_own_file),
+    Check("POST /api/v1/me/vehicles", OWNER, setup=_own_file, data={"plate": "浙B8H765"}),
+    Check(
+        "PATCH /api/v1/me/vehicles/{public_id}",
+        OWNER,
+        setup=_own_vehicle,
+        data={"truck_type": "box"},
+    ),
+    Check("DELETE /api/v1/me/vehicles/{public_id}", OWNER, setup=_own_vehicle),
+    Check("GET /api/v1/me/family", OWNER, setup=_own_file),
+    Check(
+        "POST /api/v1/me/family",
+        OWNER,
+        setup=_own_file,
+        data={"relation": "spouse", "name": "李梅"},
+    ),
+    Check(
+        "PATCH /api/v1/me/family/{public_id}", OWNER, setup=_own_member, data={"grade": "三年级"}
     ),
     Check("GET /api/v1/apartments", APARTMENTS_ANY),
     Check(
