@@ -81,7 +81,7 @@ def test_concurrent_check_ins_of_one_driver_record_one(orgs):
     from driverhome.events.models import CheckIn
 
     station = make_station(orgs["xiapu"])
-    event = make_event(station)
+    event = make_event(station, days=0)  # starting now: inside its check-in window
     driver = make_driver(orgs["xiapu"])
     errors = _run_in_threads(
         lambda i: actions.check_in(event, driver, actor=None, method="driver_qr"), 8
