@@ -306,13 +306,18 @@ def _set_member_id(member: FamilyMember, number: str) -> None:
 
 
 @transaction.atomic
-def add_family_member(driver: Driver, *, actor, id_number: str = "", **fields) -> FamilyMember:
+def add_family_member(
+    driver: Driver, *, actor, id_number: str = "", phone: str = "", **fields
+) -> FamilyMember:
     capacity = access.require_keeper(actor, driver)
     _refuse_anonymised(driver)
     _check_family(fields)
     if "name" not in fields:
         raise DomainError(_("A name is required."), code="name_required", field="name")
     member = FamilyMember(driver=driver, **fields)
+    if phone:
+        member.phone = _clean_phone(phone)
+        member.phone_hash = pii.lookup_hash(member.phone, kind="phone")
     id_number = (id_number or "").strip()
     if id_number and capacity == access.STAFF:
         parsed = clean_id(id_number)

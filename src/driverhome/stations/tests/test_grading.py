@@ -169,14 +169,17 @@ def test_services_delivered_at_the_site_score_s03(orgs):
     from driverhome.services import actions as service_actions
     from driverhome.services.models import LifecycleNode, ServiceItem
 
-    node = LifecycleNode.objects.create(code="N04", name="关爱", name_en="Care", order=4)
+    # The default catalogue (a migration) may hold the node already; ten items of our own.
+    node, _ = LifecycleNode.objects.get_or_create(
+        code="N04", defaults={"name": "关爱", "name_en": "Care", "order": 4}
+    )
     for n in range(10):
-        ServiceItem.objects.create(code=f"N04-{n:02d}", node=node, name=f"服务{n}")
+        ServiceItem.objects.create(code=f"T04-{n:02d}", node=node, name=f"服务{n}")
     site = make_station(orgs["xiapu"], open_24h=True)
     before = actions.run_assessment(site, actor=None, year=YEAR, kind="self")
     assert before.scores["S03"]["points"] == 0
     driver = make_driver(orgs["xiapu"])
-    for item in ServiceItem.objects.order_by("code")[:10]:
+    for item in ServiceItem.objects.filter(code__startswith="T04-").order_by("code"):
         service_actions.record_service(actor=None, driver=driver, item=item, station=site)
     after = actions.run_assessment(site, actor=None, year=YEAR, kind="self")
     assert after.scores["S03"]["points"] > 0, after.scores["S03"]
