@@ -68,7 +68,8 @@ def test_logged_in_driver_home(open_page, lang, viewport):
     page = open_page("driver", viewport=viewport, lang=lang)
     page.goto("/")
     check_page(page, lang)
-    assert page.locator("nav.tiles a").count() == 6
+    # Sites, new request, my requests, events, my services, my file, my messages
+    assert page.locator("nav.tiles a").count() == 7
 
 
 @pytest.mark.parametrize(("lang", "viewport"), MATRIX)
@@ -108,9 +109,16 @@ def test_audit_log_filters(open_page, lang):
     assert actions and all(a.strip().startswith("appeal.") for a in actions), actions[:5]
 
 
-def test_logout_returns_to_the_driver_site(open_page):
-    page = open_page("broker", viewport="desktop", lang="en")
+def test_logout_returns_to_the_driver_site(open_page, platform):
+    # A login of its own: logging out ends the session other tests reuse for the broker.
+    page = open_page(None, viewport="desktop", lang="en")
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "broker")
+    page.fill("input[name=password]", platform.password)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
     page.goto("/console/")
+    assert "/accounts/login/" not in page.url
     with page.expect_navigation():
         page.click("text=Log out")
     page.goto("/console/")
