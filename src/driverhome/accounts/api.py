@@ -146,7 +146,7 @@ def list_tokens(request):
 @router.post("/tokens", response={201: NewTokenOut}, summary="Create an API token (shown once)")
 def create_token(request, payload: TokenIn):
     require_staff(request)
-    token, key = actions.issue_token(request.user, actor=request.user, name=payload.name[:80])
+    token, key = actions.issue_token(request.user, actor=request.user, name=payload.name)
     return Status(
         201, {**TokenOut.model_validate(token, from_attributes=True).model_dump(), "token": key}
     )
