@@ -194,3 +194,21 @@ def redis_url():
     if not url:
         pytest.skip("REDIS_TEST_URL is not set: no Redis to test against")
     return url
+
+
+@pytest.fixture
+def wechat_fake(settings):
+    """A local fake of WeChat's API on 127.0.0.1, the platform's settings pointed at it."""
+    from driverhome.fakes.wechat import FakeWeChat
+
+    fake = FakeWeChat().start()
+    settings.WECHAT = {
+        "app_id": fake.app_id,
+        "app_secret": fake.app_secret,
+        "token": "wechat-server-token",
+        "api_base": fake.endpoint,
+        "oauth_base": fake.endpoint,
+        "timeout": 1,
+    }
+    yield fake
+    fake.stop()

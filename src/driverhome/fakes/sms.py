@@ -14,11 +14,12 @@ import json
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 
-class FakeProvider:
+class FakeProvider(ABC):
     def __init__(self, slow_seconds: float = 1.6, port: int = 0):
         self.script: list[str] = []
         self.sent: list[dict] = []  # messages the provider accepted (and would deliver)
@@ -77,8 +78,9 @@ class FakeProvider:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (the timeout case)
 
+    @abstractmethod
     def answer(self, handler, body: bytes) -> tuple[int, dict]:
-        raise NotImplementedError
+        """(status, JSON answer[, headers]) for one request, in the provider's shapes."""
 
 
 class FakeAliyun(FakeProvider):

@@ -1,27 +1,11 @@
-"""Fixtures of the accounts tests: local fakes of WeChat and of an OpenID Connect provider,
-each on 127.0.0.1, with the platform's settings pointed at them."""
+"""Fixtures of the accounts tests: a local fake of an OpenID Connect provider on 127.0.0.1,
+with the platform's settings pointed at it (the WeChat fake is in the root conftest)."""
 
 from __future__ import annotations
 
 import pytest
 
 from driverhome.fakes.oidc import FakeOidc
-from driverhome.fakes.wechat import FakeWeChat
-
-
-@pytest.fixture
-def wechat_fake(settings):
-    fake = FakeWeChat().start()
-    settings.WECHAT = {
-        "app_id": fake.app_id,
-        "app_secret": fake.app_secret,
-        "token": "wechat-server-token",
-        "api_base": fake.endpoint,
-        "oauth_base": fake.endpoint,
-        "timeout": 1,
-    }
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
